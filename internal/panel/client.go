@@ -1,0 +1,420 @@
+// Package panel is a client for the server-database part of the client API of Pterodactyl
+// and Pelican panels. It knows nothing about Terraform.
+//
+// Every call goes through one request path (Client.do): authentication, JSON headers, the
+// panel's error envelope turned into *APIError, retries with Retry-After, and logging that
+// never carries the API key or a password.
+package panel
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Defaults used when a Config leaves a setting at its zero value.
+const (
+	DefaultRequestTimeout = 30 * time.Second
+	DefaultMaxRetries     = 4
+	DefaultMaxRetryWait   = 2 * time.Minute
+	DefaultUserAgent      = "terraform-provider-pterodactyl/dev"
+)
+
+// maxBodyBytes bounds how much of an answer is read; a database list is a few KiB.
+const maxBodyBytes = 8 << 20
+
+// Config configures a Client.
+type Config struct {
+	// URL is the panel's base URL, for example https://panel.example.com. A path is kept,
+	// for panels served under a prefix.
+	URL string
+	// APIKey is a client API key (ptlc_… on Pterodactyl, pacc_… on Pelican).
+	APIKey string
+	// UserAgent is sent on every request; DefaultUserAgent when empty.
+	UserAgent string
+	// RequestTimeout bounds each attempt; DefaultRequestTimeout when zero.
+	RequestTimeout time.Duration
+	// MaxRetries is how many times a failed attempt is retried: zero means DefaultMaxRetries,
+	// a negative value disables retries.
+	MaxRetries int
+	// MaxRetryWait bounds the total time spent waiting between attempts of one call;
+	// DefaultMaxRetryWait when zero.
+	MaxRetryWait time.Duration
+	// HTTPClient carries the transport (TLS settings, proxies). Its redirect policy is
+	// replaced: redirects are never followed, because the panel's API never redirects and a
+	// redirect means a login page or a wrong URL.
+	HTTPClient *http.Client
+	// Logger receives one line per attempt; nil discards them.
+	Logger Logger
+}
+
+// Client talks to one panel with one API key. It is safe for concurrent use.
+type Client struct {
+	base       *url.URL
+	apiKey     string
+	userAgent  string
+	timeout    time.Duration
+	maxRetries int
+	maxWait    time.Duration
+	http       *http.Client
+	log        Logger
+
+	// sleep and now are replaced in tests to observe waits without spending them.
+	sleep func(ctx context.Context, d time.Duration) error
+	now   func() time.Time
+}
+
+// New checks cfg and returns a Client.
+func New(cfg Config) (*Client, error) {
+	base, err := ParseURL(cfg.URL)
+	if err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(cfg.APIKey) == "" {
+		return nil, errors.New("the API key is empty")
+	}
+	c := &Client{
+		base:       base,
+		apiKey:     cfg.APIKey,
+		userAgent:  cfg.UserAgent,
+		timeout:    cfg.RequestTimeout,
+		maxRetries: cfg.MaxRetries,
+		maxWait:    cfg.MaxRetryWait,
+		log:        cfg.Logger,
+		sleep:      sleepContext,
+		now:        time.Now,
+	}
+	if c.userAgent == "" {
+		c.userAgent = DefaultUserAgent
+	}
+	if c.timeout <= 0 {
+		c.timeout = DefaultRequestTimeout
+	}
+	switch {
+	case c.maxRetries == 0:
+		c.maxRetries = DefaultMaxRetries
+	case c.maxRetries < 0:
+		c.maxRetries = 0
+	}
+	if c.maxWait <= 0 {
+		c.maxWait = DefaultMaxRetryWait
+	}
+	if c.log == nil {
+		c.log = nopLogger{}
+	}
+	hc := http.Client{}
+	if cfg.HTTPClient != nil {
+		hc = *cfg.HTTPClient
+	}
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	c.http = &hc
+	return c, nil
+}
+
+// ParseURL checks that raw is an absolute http or https URL without query or credentials,
+// and returns it without a trailing slash.
+func ParseURL(raw string) (*url.URL, error) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return nil, errors.New("the panel URL is empty")
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("the panel URL %q is not a valid URL: %w", raw, err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("the panel URL %q must start with https:// or http://", raw)
+	}
+	if u.Host == "" {
+		return nil, fmt.Errorf("the panel URL %q has no host", raw)
+	}
+	if u.User != nil {
+		return nil, errors.New("the panel URL must not contain a user name or password; set the API key instead")
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("the panel URL %q must not have a query or fragment", raw)
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawPath = ""
+	return u, nil
+}
+
+// call describes one API operation.
+type call struct {
+	op     string // for errors and logs, e.g. "create database"
+	method string
+	path   string // under /api/client, already escaped
+	query  url.Values
+	body   any
+}
+
+// outcome tells the caller what happened across attempts.
+type outcome struct {
+	attempts int
+	// ambiguous is true when an earlier attempt may have been applied by the panel without
+	// the client seeing the answer: a transport error after sending, or a 5xx.
+	ambiguous bool
+}
+
+// do runs c with retries and decodes a successful JSON answer into out (when not nil).
+func (cl *Client) do(ctx context.Context, c call, out any) (outcome, error) {
+	var res outcome
+	var body []byte
+	if c.body != nil {
+		var err error
+		if body, err = json.Marshal(c.body); err != nil {
+			return res, fmt.Errorf("%s: encoding the request: %w", c.op, err)
+		}
+	}
+	var waited time.Duration
+	for {
+		res.attempts++
+		status, err := cl.attempt(ctx, c, body, out)
+		wait, retry := retryable(err)
+		if !retry {
+			return res, finish(res, err)
+		}
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return res, fmt.Errorf("%s: %w", c.op, ctxErr)
+		}
+		if wait <= 0 {
+			wait = cl.backoff(res.attempts)
+		}
+		if reason := cl.stop(ctx, res.attempts, waited, wait); reason != "" {
+			return res, finish(res, fmt.Errorf("%w (%s)", err, reason))
+		}
+		if status == 0 || status >= 500 {
+			res.ambiguous = res.ambiguous || c.method != http.MethodGet
+		}
+		cl.log.Warn(ctx, "panel request failed; retrying", map[string]any{
+			"operation": c.op, "attempt": res.attempts, "wait_ms": wait.Milliseconds(), "error": err.Error(),
+		})
+		if err := cl.sleep(ctx, wait); err != nil {
+			return res, fmt.Errorf("%s: %w", c.op, err)
+		}
+		waited += wait
+	}
+}
+
+// stop returns why no further attempt may be made, or "" to go on.
+func (cl *Client) stop(ctx context.Context, attempts int, waited, wait time.Duration) string {
+	if attempts > cl.maxRetries {
+		return fmt.Sprintf("gave up after %d attempts", attempts)
+	}
+	if waited+wait > cl.maxWait {
+		return fmt.Sprintf("gave up after %d attempts: waiting %s more would pass the retry wait limit of %s",
+			attempts, wait.Round(time.Second), cl.maxWait)
+	}
+	if dl, ok := ctx.Deadline(); ok && cl.now().Add(wait).After(dl) {
+		return fmt.Sprintf("gave up after %d attempts: waiting %s more would pass the operation's deadline",
+			attempts, wait.Round(time.Second))
+	}
+	return ""
+}
+
+// finish records the attempt count on the error.
+func finish(res outcome, err error) error {
+	if err == nil {
+		return nil
+	}
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		apiErr.Attempts = res.attempts
+	}
+	return err
+}
+
+// attempt sends one request and returns the HTTP status, or 0 with a *TransportError when no
+// answer came. The response body is consumed and closed here.
+func (cl *Client) attempt(ctx context.Context, c call, body []byte, out any) (int, error) {
+	actx, cancel := context.WithTimeout(ctx, cl.timeout)
+	defer cancel()
+
+	u := *cl.base
+	// c.path is escaped already; keep both forms so ids with reserved characters survive.
+	u.RawPath = cl.base.EscapedPath() + "/api/client" + c.path
+	u.Path, _ = url.PathUnescape(u.RawPath)
+	u.RawQuery = c.query.Encode()
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(actx, c.method, u.String(), rd)
+	if err != nil {
+		return 0, fmt.Errorf("%s: building the request: %w", c.op, err)
+	}
+	req.Header.Set("Authorization", "Bearer "+cl.apiKey)
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", cl.userAgent)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+
+	start := cl.now()
+	resp, err := cl.http.Do(req)
+	fields := map[string]any{"operation": c.op, "method": c.method, "path": u.EscapedPath()}
+	if err != nil {
+		fields["error"] = cl.redact(err.Error())
+		fields["duration_ms"] = cl.now().Sub(start).Milliseconds()
+		cl.log.Debug(ctx, "panel request failed", fields)
+		return 0, &TransportError{Operation: c.op, URL: cl.redactURL(u), Err: redactedError{cl.redact(err.Error()), err}}
+	}
+	defer func() { _ = resp.Body.Close() }()
+	raw, readErr := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes))
+	fields["status"] = resp.StatusCode
+	fields["duration_ms"] = cl.now().Sub(start).Milliseconds()
+	cl.log.Debug(ctx, "panel request", fields)
+	if readErr != nil {
+		return 0, &TransportError{Operation: c.op, URL: cl.redactURL(u), Err: redactedError{cl.redact(readErr.Error()), readErr}}
+	}
+	return resp.StatusCode, cl.decode(c, u, resp, raw, out)
+}
+
+// decode turns an answer into nil (success, out filled), *APIError or *NotPanelError.
+func (cl *Client) decode(c call, u url.URL, resp *http.Response, raw []byte, out any) error {
+	notPanel := &NotPanelError{
+		Operation:   c.op,
+		URL:         cl.redactURL(u),
+		StatusCode:  resp.StatusCode,
+		ContentType: resp.Header.Get("Content-Type"),
+	}
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		notPanel.Location = resp.Header.Get("Location")
+		return notPanel
+	}
+	isJSON := jsonContentType(resp.Header.Get("Content-Type"))
+	if resp.StatusCode < 300 {
+		if out == nil || resp.StatusCode == http.StatusNoContent {
+			return nil
+		}
+		if !isJSON || json.Unmarshal(raw, out) != nil {
+			return notPanel
+		}
+		return nil
+	}
+	apiErr := &APIError{
+		Operation:  c.op,
+		Method:     c.method,
+		Path:       u.Path,
+		StatusCode: resp.StatusCode,
+		RetryAfter: retryAfter(resp.Header, cl.now()),
+	}
+	var env errorEnvelope
+	if isJSON && json.Unmarshal(raw, &env) == nil && len(env.Errors) > 0 {
+		for _, e := range env.Errors {
+			apiErr.Errors = append(apiErr.Errors, ErrorItem{
+				Code: e.Code, Status: e.Status, Detail: e.Detail,
+				SourceField: e.Meta.SourceField, Rule: e.Meta.Rule,
+			})
+		}
+		return apiErr
+	}
+	// Gateways and load balancers answer 5xx pages of their own; those are still worth
+	// retrying and reporting as a server failure rather than as a wrong URL.
+	if resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests {
+		return apiErr
+	}
+	return notPanel
+}
+
+type errorEnvelope struct {
+	Errors []struct {
+		Code   string `json:"code"`
+		Status string `json:"status"`
+		Detail string `json:"detail"`
+		Meta   struct {
+			SourceField string `json:"source_field"`
+			Rule        string `json:"rule"`
+		} `json:"meta"`
+	} `json:"errors"`
+}
+
+func jsonContentType(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
+}
+
+// retryable says whether the outcome of an attempt is worth another one, and how long the
+// panel asked to wait (zero: use backoff).
+func retryable(err error) (time.Duration, bool) {
+	if err == nil {
+		return 0, false
+	}
+	var te *TransportError
+	if errors.As(err, &te) {
+		return 0, true
+	}
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) {
+		return 0, false
+	}
+	switch apiErr.StatusCode {
+	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+		return apiErr.RetryAfter, true
+	case http.StatusBadGateway, http.StatusGatewayTimeout:
+		return 0, true
+	}
+	return 0, false
+}
+
+// backoff is exponential from 500ms, capped at 16s, with jitter over its upper half so that
+// parallel clients spread out.
+func (cl *Client) backoff(attempt int) time.Duration {
+	d := 500 * time.Millisecond << min(attempt-1, 5)
+	return d/2 + rand.N(d/2+1)
+}
+
+// retryAfter reads Retry-After (seconds or an HTTP date), else X-RateLimit-Reset (a unix
+// time), and returns how long to wait from now. Zero when neither is usable.
+func retryAfter(h http.Header, now time.Time) time.Duration {
+	if v := strings.TrimSpace(h.Get("Retry-After")); v != "" {
+		var secs int64
+		if _, err := fmt.Sscanf(v, "%d", &secs); err == nil && fmt.Sprint(secs) == v && secs >= 0 {
+			return time.Duration(secs) * time.Second
+		}
+		if t, err := http.ParseTime(v); err == nil {
+			return max(t.Sub(now), 0)
+		}
+	}
+	if v := strings.TrimSpace(h.Get("X-RateLimit-Reset")); v != "" {
+		var unix int64
+		if _, err := fmt.Sscanf(v, "%d", &unix); err == nil && fmt.Sprint(unix) == v {
+			return max(time.Unix(unix, 0).Sub(now), 0)
+		}
+	}
+	return 0
+}
+
+func sleepContext(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// TransportError is a request that got no HTTP answer: connection refused, reset, TLS
+// failure, DNS failure, or an attempt that ran past the request timeout.
+type TransportError struct {
+	Operation string
+	URL       string
+	Err       error
+}
+
+func (e *TransportError) Error() string {
+	return fmt.Sprintf("%s: no answer from the panel at %s: %v", e.Operation, e.URL, e.Err)
+}
+
+func (e *TransportError) Unwrap() error { return e.Err }

@@ -1,0 +1,172 @@
+package panel
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Error codes the panel puts in errors[].code. They are the basenames of the PHP exception
+// classes that produced the error.
+const (
+	CodeValidation          = "ValidationException"
+	CodeTooManyDatabases    = "TooManyDatabasesException"
+	CodeNoSuitableHost      = "NoSuitableDatabaseHostException"
+	CodeDuplicateName       = "DuplicateDatabaseNameException"
+	CodeServerStateConflict = "ServerStateConflictException"
+	CodeAccessDenied        = "AccessDeniedHttpException"
+	CodeNotFound            = "NotFoundHttpException"
+	CodeAuthentication      = "AuthenticationException"
+	CodeThrottle            = "ThrottleRequestsException"
+)
+
+// ErrorItem is one element of the panel's error envelope.
+type ErrorItem struct {
+	Code   string
+	Status string
+	Detail string
+	// SourceField and Rule are set on validation errors (422): the request field that failed
+	// and the snake_cased Laravel rule, for example "database" and "min".
+	SourceField string
+	Rule        string
+}
+
+// APIError is an error answer from the panel in its JSON error envelope.
+type APIError struct {
+	// Operation names what the client was doing, for example "create database".
+	Operation string
+	Method    string
+	Path      string
+	// StatusCode is the HTTP status of the answer.
+	StatusCode int
+	// Errors holds every element of the envelope; a 422 has one per failed rule, other
+	// errors exactly one. It may be empty when the panel sent no envelope.
+	Errors []ErrorItem
+	// RetryAfter is the wait the panel asked for on a 429, or zero.
+	RetryAfter time.Duration
+	// Attempts is how many requests were made before giving up.
+	Attempts int
+}
+
+// Code returns the panel's error code of the first error element, or "".
+func (e *APIError) Code() string {
+	if len(e.Errors) == 0 {
+		return ""
+	}
+	return e.Errors[0].Code
+}
+
+// Detail returns the details of every error element joined with "; ", or the HTTP status
+// text when the panel sent none.
+func (e *APIError) Detail() string {
+	var parts []string
+	for _, it := range e.Errors {
+		if it.Detail != "" {
+			parts = append(parts, it.Detail)
+		}
+	}
+	if len(parts) == 0 {
+		return http.StatusText(e.StatusCode)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// HasRule reports whether a validation error names the given field and rule.
+func (e *APIError) HasRule(field, rule string) bool {
+	for _, it := range e.Errors {
+		if it.SourceField == field && it.Rule == rule {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *APIError) Error() string {
+	code := e.Code()
+	if code == "" {
+		code = http.StatusText(e.StatusCode)
+	}
+	msg := fmt.Sprintf("%s: panel answered HTTP %d (%s): %s", e.Operation, e.StatusCode, code, e.Detail())
+	if e.Attempts > 1 {
+		msg += fmt.Sprintf(" (after %d attempts)", e.Attempts)
+	}
+	return msg
+}
+
+// NotPanelError means the answer did not come from the panel's client API: an HTML page, a
+// redirect to a login page, a proxy's error page. The body is never included, since it may be
+// large or carry unrelated content.
+type NotPanelError struct {
+	Operation   string
+	URL         string
+	StatusCode  int
+	ContentType string
+	// Location is the redirect target when the answer was a redirect.
+	Location string
+}
+
+func (e *NotPanelError) Error() string {
+	var what string
+	switch {
+	case e.Location != "":
+		what = fmt.Sprintf("a redirect (HTTP %d) to %s", e.StatusCode, e.Location)
+	case e.ContentType != "":
+		what = fmt.Sprintf("HTTP %d with content type %q", e.StatusCode, e.ContentType)
+	default:
+		what = fmt.Sprintf("HTTP %d with a body that is not JSON", e.StatusCode)
+	}
+	return fmt.Sprintf("%s: %s does not look like a Pterodactyl or Pelican client API: it answered %s; "+
+		"check that panel_url is the panel's base URL (for example https://panel.example.com) and "+
+		"that no proxy or login page sits in front of it", e.Operation, e.URL, what)
+}
+
+// statusIs reports whether err is an APIError with the given status.
+func statusIs(err error, status int) bool {
+	var apiErr *APIError
+	return errors.As(err, &apiErr) && apiErr.StatusCode == status
+}
+
+// codeIs reports whether err is an APIError whose first element has the given code.
+func codeIs(err error, code string) bool {
+	var apiErr *APIError
+	return errors.As(err, &apiErr) && apiErr.Code() == code
+}
+
+// IsNotFound reports whether the panel answered 404: the server or database does not exist,
+// or the API key's user cannot see it (the panel never answers 403 for that).
+func IsNotFound(err error) bool { return statusIs(err, http.StatusNotFound) }
+
+// IsConflict reports whether the server's state blocks the request (409): suspended,
+// installing, restoring a backup, transferring, or its node is under maintenance.
+func IsConflict(err error) bool { return statusIs(err, http.StatusConflict) }
+
+// IsForbidden reports a 403: a missing permission, an application key on the client API, or
+// an IP allow-list refusal.
+func IsForbidden(err error) bool { return statusIs(err, http.StatusForbidden) }
+
+// IsUnauthorized reports a 401: the API key is missing, unknown or revoked.
+func IsUnauthorized(err error) bool { return statusIs(err, http.StatusUnauthorized) }
+
+// IsValidation reports a 422 validation failure.
+func IsValidation(err error) bool { return statusIs(err, http.StatusUnprocessableEntity) }
+
+// IsRateLimited reports a 429 that outlasted the client's retries.
+func IsRateLimited(err error) bool { return statusIs(err, http.StatusTooManyRequests) }
+
+// IsTooManyDatabases reports that the server's database limit is reached.
+func IsTooManyDatabases(err error) bool { return codeIs(err, CodeTooManyDatabases) }
+
+// IsNoSuitableHost reports that the panel has no database host for the server's node.
+func IsNoSuitableHost(err error) bool { return codeIs(err, CodeNoSuitableHost) }
+
+// IsNameTaken reports that a create was refused because the server already has a database
+// with that name, whether validation caught it (422 unique) or the race check did.
+func IsNameTaken(err error) bool {
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) {
+		return false
+	}
+	return apiErr.HasRule("database", "unique") || apiErr.Code() == CodeDuplicateName
+}

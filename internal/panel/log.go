@@ -1,0 +1,47 @@
+package panel
+
+import (
+	"context"
+	"net/url"
+	"strings"
+)
+
+// Logger receives the client's log lines. Fields never hold the API key, request or answer
+// bodies, or passwords: only the operation, method, path, status, timing and attempt.
+type Logger interface {
+	Debug(ctx context.Context, msg string, fields map[string]any)
+	Warn(ctx context.Context, msg string, fields map[string]any)
+}
+
+type nopLogger struct{}
+
+func (nopLogger) Debug(context.Context, string, map[string]any) {}
+func (nopLogger) Warn(context.Context, string, map[string]any)  {}
+
+const redacted = "[redacted]"
+
+// redact removes the API key from s. Nothing the client builds puts the key anywhere but the
+// Authorization header; this guards text that comes from elsewhere (transport errors).
+func (cl *Client) redact(s string) string {
+	if cl.apiKey == "" {
+		return s
+	}
+	return strings.ReplaceAll(s, cl.apiKey, redacted)
+}
+
+// redactURL renders u for messages: without a query, which is the only place a caller could
+// have put something private.
+func (cl *Client) redactURL(u url.URL) string {
+	u.RawQuery = ""
+	u.User = nil
+	return cl.redact(u.String())
+}
+
+// redactedError keeps the wrapped error for errors.Is/As while printing the redacted text.
+type redactedError struct {
+	text string
+	err  error
+}
+
+func (e redactedError) Error() string { return e.text }
+func (e redactedError) Unwrap() error { return e.err }

@@ -1,0 +1,89 @@
+package panel
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// The panel's create rules (StoreDatabaseRequest): database is alpha_dash, 3 to 48 characters;
+// remote matches /^[\w\-\/.%:]+$/. Laravel's alpha_dash also admits Unicode letters and
+// marks; the ASCII subset checked here is the one every MySQL host accepts in a name.
+const (
+	NameMinLength = 3
+	NameMaxLength = 48
+)
+
+var (
+	nameRE   = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+	remoteRE = regexp.MustCompile(`^[A-Za-z0-9_\-/.%:]+$`)
+	prefixRE = regexp.MustCompile(`^s([0-9]+)_`)
+)
+
+// ValidateName checks a database name the way the panel will. The error says which rule.
+func ValidateName(name string) error {
+	n := len([]rune(name))
+	switch {
+	case n < NameMinLength:
+		return fmt.Errorf("must be at least %d characters long, got %d", NameMinLength, n)
+	case n > NameMaxLength:
+		return fmt.Errorf("must be at most %d characters long, got %d", NameMaxLength, n)
+	case !nameRE.MatchString(name):
+		return fmt.Errorf("may contain only letters A-Z and a-z, digits, underscores and dashes, got %q", name)
+	}
+	return nil
+}
+
+// ValidateRemote checks the host pattern the database user may connect from: "%" for
+// anywhere, an IP address, a pattern such as 10.0.0.%, a network/mask, or a host name.
+func ValidateRemote(remote string) error {
+	if remote == "" {
+		return fmt.Errorf("must not be empty; use %q to allow connections from anywhere", "%")
+	}
+	if !remoteRE.MatchString(remote) {
+		return fmt.Errorf("may contain only letters, digits and the characters _ - / . %% :, got %q", remote)
+	}
+	return nil
+}
+
+// PrefixedName is the name the panel stores for a database called name on the server with
+// the given internal id: "s{id}_" and then as much of name as fits in 48 characters.
+func PrefixedName(internalID int, name string) string {
+	prefix := "s" + strconv.Itoa(internalID) + "_"
+	keep := max(NameMaxLength-len(prefix), 0)
+	if len(name) > keep {
+		name = name[:keep]
+	}
+	return prefix + name
+}
+
+// Truncated reports whether the panel would shorten name on that server.
+func Truncated(internalID int, name string) bool {
+	return PrefixedName(internalID, name) != "s"+strconv.Itoa(internalID)+"_"+name
+}
+
+// ShortName strips the "s{id}_" prefix the panel adds, returning the name as a user asked for
+// it. A name without the prefix is returned unchanged.
+func ShortName(stored string) string {
+	return prefixRE.ReplaceAllString(stored, "")
+}
+
+// HasPrefix reports whether name carries the panel's "s{id}_" prefix.
+func HasPrefix(name string) bool {
+	return prefixRE.MatchString(name)
+}
+
+// SameServer reports whether two server references name the same server without asking the
+// panel: equal strings, or an 8-character short identifier and a UUID that starts with it
+// (the panel derives the short identifier from the first 8 characters of the UUID).
+func SameServer(a, b string) bool {
+	if strings.EqualFold(a, b) {
+		return true
+	}
+	short, long := a, b
+	if len(short) > len(long) {
+		short, long = long, short
+	}
+	return len(short) == 8 && len(long) == 36 && strings.EqualFold(long[:8], short)
+}

@@ -1,0 +1,275 @@
+package paneltest
+
+import (
+	"net/http"
+	"slices"
+	"strconv"
+)
+
+// Database is a server database as the test sees it (out of band: no auth, limits or faults).
+type Database struct {
+	// ID is the JSON id as a string: a Hashid on Pterodactyl, a decimal integer on Pelican.
+	ID string
+	// Server is the identifier of the owning server.
+	Server string
+	// Name is the stored name, s{N}_ plus the requested name, at most 48 chars.
+	Name     string
+	Username string
+	Password string
+	// Remote is connections_from, the host pattern the user may connect from.
+	Remote         string
+	Host           string
+	Port           int
+	MaxConnections int
+}
+
+// dbRec is the stored database row.
+type dbRec struct {
+	id       int // databases.id, global across servers
+	publicID string
+	serverID int // servers.id of the owner
+	server   string
+	name     string
+	username string
+	password string
+	remote   string
+	host     string
+	port     int
+	maxConns int
+}
+
+func (d *dbRec) export() Database {
+	return Database{ID: d.publicID, Server: d.server, Name: d.name, Username: d.username, Password: d.password,
+		Remote: d.remote, Host: d.host, Port: d.port, MaxConnections: d.maxConns}
+}
+
+// Databases returns the server's databases sorted by internal id. It panics if the server
+// (identifier or UUID) is unknown.
+func (p *Panel) Databases(server string) []Database {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []Database
+	for _, d := range p.serverDatabases(p.mustServer(server)) {
+		out = append(out, d.export())
+	}
+	return out
+}
+
+// AddDatabase seeds a database, applying the panel's prefixing and truncation and generating
+// credentials; an empty remote means "%". It bypasses validation and limits, but panics if
+// the server is unknown or already has a database with the same stored name.
+func (p *Panel) AddDatabase(server, name, remote string) Database {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s := p.mustServer(server)
+	if remote == "" {
+		remote = "%"
+	}
+	stored := storedName(s.InternalID, name)
+	if p.nameTaken(s, stored) {
+		panic("paneltest: server " + s.Identifier + " already has a database named " + stored)
+	}
+	return p.insertDatabase(s, stored, remote).export()
+}
+
+// DeleteDatabase removes a database out of band and reports whether it existed on that server.
+func (p *Panel) DeleteDatabase(server, id string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s := p.mustServer(server)
+	d := p.bindDatabase(s, id)
+	if d == nil || d.serverID != s.InternalID {
+		return false
+	}
+	p.removeDatabase(d)
+	return true
+}
+
+// RotatePassword sets a new password out of band and returns it, or "" if the database is
+// not on that server.
+func (p *Panel) RotatePassword(server, id string) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s := p.mustServer(server)
+	d := p.bindDatabase(s, id)
+	if d == nil || d.serverID != s.InternalID {
+		return ""
+	}
+	p.rotate(d)
+	return d.password
+}
+
+// bindDatabase resolves {database}. Pterodactyl looks it up globally, by raw primary key
+// when all digits and by Hashid otherwise; ownership is checked later (step 10). Pelican's
+// scoped binding only finds the server's own databases. p.mu is held.
+func (p *Panel) bindDatabase(s *Server, raw string) *dbRec {
+	if id, ok := parseDigits(raw); ok {
+		d := p.dbs[id]
+		if d != nil && p.opts.Flavor == Pelican && d.serverID != s.InternalID {
+			return nil
+		}
+		return d
+	}
+	if p.opts.Flavor == Pelican {
+		return nil
+	}
+	if id, ok := p.dbByPublicID[raw]; ok {
+		return p.dbs[id]
+	}
+	return nil
+}
+
+// parseDigits is ctype_digit plus a cast: only ASCII digits, and small enough to be a key.
+func parseDigits(s string) (int, bool) {
+	if s == "" {
+		return 0, false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+	}
+	n, err := strconv.Atoi(s)
+	return n, err == nil
+}
+
+// serverDatabases is the $server->databases relation, in id order. p.mu is held.
+func (p *Panel) serverDatabases(s *Server) []*dbRec {
+	var out []*dbRec
+	for _, d := range p.dbs {
+		if d.serverID == s.InternalID {
+			out = append(out, d)
+		}
+	}
+	slices.SortFunc(out, func(a, b *dbRec) int { return a.id - b.id })
+	return out
+}
+
+func (p *Panel) nameTaken(s *Server, stored string) bool {
+	for _, d := range p.serverDatabases(s) {
+		if d.name == stored {
+			return true
+		}
+	}
+	return false
+}
+
+// insertDatabase commits a new row with fresh credentials on the configured host. p.mu is held.
+func (p *Panel) insertDatabase(s *Server, stored, remote string) *dbRec {
+	d := &dbRec{
+		id: p.nextDBID, serverID: s.InternalID, server: s.Identifier, name: stored,
+		username: username(s.InternalID), password: generatePassword(), remote: remote,
+		host: p.opts.DatabaseHost, port: p.opts.DatabasePort,
+	}
+	p.nextDBID++
+	d.publicID = strconv.Itoa(d.id)
+	if p.opts.Flavor == Pterodactyl {
+		d.publicID = p.ids.encode(d.id)
+		p.dbByPublicID[d.publicID] = d.id
+	}
+	p.dbs[d.id] = d
+	return d
+}
+
+func (p *Panel) rotate(d *dbRec) { d.password = generatePassword() }
+
+func (p *Panel) removeDatabase(d *dbRec) {
+	delete(p.dbs, d.id)
+	delete(p.dbByPublicID, d.publicID)
+}
+
+// createDatabase is POST /databases after the permission check: validation (422), then the
+// controller's checks in order (no host, feature flag, limit) and the commit. p.mu is held.
+func (p *Panel) createDatabase(w http.ResponseWriter, s *Server, in map[string]any, view bool) *panelError {
+	name, remote, errs := p.validateCreate(s, in)
+	if len(errs) > 0 {
+		return &panelError{status: http.StatusUnprocessableEntity, render: renderBack, items: errs}
+	}
+	switch {
+	case !p.hostAvailable:
+		return errDisplay("NoSuitableDatabaseHostException", msgNoHost)
+	case !p.featureEnabled:
+		return newError(http.StatusInternalServerError, renderPage, "DatabaseClientFeatureNotEnabledException", msgUnexpected)
+	case s.DatabaseLimit != nil && len(p.serverDatabases(s)) >= *s.DatabaseLimit:
+		return errDisplay("TooManyDatabasesException", msgTooManyDatabases)
+	}
+	d := p.insertDatabase(s, storedName(s.InternalID, name), remote)
+	writeJSON(w, http.StatusOK, p.databaseItem(d, true, view, true))
+	return nil
+}
+
+type databaseObject struct {
+	Object     string             `json:"object"`
+	Attributes databaseAttributes `json:"attributes"`
+}
+
+type databaseAttributes struct {
+	ID              any            `json:"id"` // string on Pterodactyl, int on Pelican
+	Host            databaseHost   `json:"host"`
+	Name            string         `json:"name"`
+	Username        string         `json:"username"`
+	ConnectionsFrom string         `json:"connections_from"`
+	MaxConnections  *int           `json:"max_connections"`
+	Relationships   *relationships `json:"relationships,omitempty"`
+}
+
+type databaseHost struct {
+	Address string `json:"address"`
+	Port    int    `json:"port"`
+}
+
+// relationships sits inside attributes: the panel's serializer merges includes first.
+type relationships struct {
+	Password passwordResource `json:"password"`
+}
+
+// passwordResource is a database_password item, or a null_resource with null attributes
+// when the user lacks the view permission.
+type passwordResource struct {
+	Object     string              `json:"object"`
+	Attributes *passwordAttributes `json:"attributes"`
+}
+
+type passwordAttributes struct {
+	Password string `json:"password"`
+}
+
+type databaseList struct {
+	Object string           `json:"object"`
+	Data   []databaseObject `json:"data"`
+}
+
+// databaseItem renders a row. fresh marks the create response, where the model was never
+// refreshed, so the column default is missing and max_connections is null.
+func (p *Panel) databaseItem(d *dbRec, include, view, fresh bool) databaseObject {
+	a := databaseAttributes{
+		ID:              d.publicID,
+		Host:            databaseHost{Address: d.host, Port: d.port},
+		Name:            d.name,
+		Username:        d.username,
+		ConnectionsFrom: d.remote,
+	}
+	if p.opts.Flavor == Pelican {
+		a.ID = d.id
+	}
+	if !fresh {
+		a.MaxConnections = Limit(d.maxConns)
+	}
+	if include {
+		pw := passwordResource{Object: "null_resource"}
+		if view {
+			pw = passwordResource{Object: "database_password", Attributes: &passwordAttributes{Password: d.password}}
+		}
+		a.Relationships = &relationships{Password: pw}
+	}
+	return databaseObject{Object: "server_database", Attributes: a}
+}
+
+// writeDatabaseList answers GET /databases: no pagination, id order.
+func (p *Panel) writeDatabaseList(w http.ResponseWriter, s *Server, include, view bool) {
+	out := databaseList{Object: "list", Data: []databaseObject{}}
+	for _, d := range p.serverDatabases(s) {
+		out.Data = append(out.Data, p.databaseItem(d, include, view, false))
+	}
+	writeJSON(w, http.StatusOK, out)
+}

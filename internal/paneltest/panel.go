@@ -1,0 +1,282 @@
+// Package paneltest is an in-memory fake of the Pterodactyl and Pelican panels' client API for
+// server databases, served over real HTTP. It reproduces the status codes, error bodies, check
+// order and flavor differences documented in shared/panel-api.md so that provider code can be
+// tested without a panel, and it adds fault injection, latency and rate limits on top.
+package paneltest
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Flavor selects which panel the fake imitates.
+type Flavor string
+
+const (
+	// Pterodactyl imitates Pterodactyl panel 1.11: Hashids database ids, 720 requests/min.
+	Pterodactyl Flavor = "pterodactyl"
+	// Pelican imitates Pelican panel beta38: integer database ids, 256 requests/min and
+	// 2 database creates per minute per server.
+	Pelican Flavor = "pelican"
+)
+
+// Options configures a Panel. The zero value is a Pterodactyl panel with its default limits.
+type Options struct {
+	// Flavor is the panel to imitate; default Pterodactyl.
+	Flavor Flavor
+	// RateLimit is requests per minute per API key on the client API. 0 = flavor default
+	// (720 Pterodactyl, 256 Pelican); negative = unlimited.
+	RateLimit int
+	// CreateRateLimit is database creates per minute per server (Pelican's
+	// ResourceLimit::DatabaseCreate). 0 = flavor default (2 on Pelican, unlimited on
+	// Pterodactyl); negative = unlimited.
+	CreateRateLimit int
+	// DatabaseHost is the address reported in host.address; default "127.0.0.1".
+	DatabaseHost string
+	// DatabasePort is the port reported in host.port; default 3306.
+	DatabasePort int
+	// Now is the clock for rate-limit windows and Retry-After arithmetic; default time.Now.
+	Now func() time.Time
+}
+
+// Panel is a fake panel. All methods are safe for concurrent use.
+type Panel struct {
+	opts        Options
+	clientLimit int // <= 0: unlimited
+	createLimit int // <= 0: unlimited
+	ids         *hashids
+
+	url       string
+	srv       *httptest.Server
+	closeOnce sync.Once
+
+	mu             sync.Mutex
+	servers        []*Server // in insertion order
+	nextServerID   int
+	keys           map[string]*keyRec
+	dbs            map[int]*dbRec
+	dbByPublicID   map[string]int
+	nextDBID       int
+	hostAvailable  bool
+	featureEnabled bool
+	faults         []*faultRec
+	latency        time.Duration
+	counts         map[Route]int
+	total          int
+	clientWindows  limiter
+	createWindows  limiter
+}
+
+// New returns a Panel that is not listening; serve it with Handler, or use Start.
+// It panics on an unknown Flavor.
+func New(opts Options) *Panel {
+	switch opts.Flavor {
+	case "":
+		opts.Flavor = Pterodactyl
+	case Pterodactyl, Pelican:
+	default:
+		panic(fmt.Sprintf("paneltest: unknown flavor %q", opts.Flavor))
+	}
+	if opts.DatabaseHost == "" {
+		opts.DatabaseHost = "127.0.0.1"
+	}
+	if opts.DatabasePort == 0 {
+		opts.DatabasePort = 3306
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	p := &Panel{
+		opts:           opts,
+		clientLimit:    opts.RateLimit,
+		createLimit:    opts.CreateRateLimit,
+		ids:            newHashids(randomString(20), 8),
+		nextServerID:   1,
+		keys:           map[string]*keyRec{},
+		dbs:            map[int]*dbRec{},
+		dbByPublicID:   map[string]int{},
+		nextDBID:       1,
+		hostAvailable:  true,
+		featureEnabled: true,
+		counts:         map[Route]int{},
+		clientWindows:  limiter{},
+		createWindows:  limiter{},
+	}
+	if p.clientLimit == 0 {
+		p.clientLimit = 720
+		if opts.Flavor == Pelican {
+			p.clientLimit = 256
+		}
+	}
+	if p.createLimit == 0 && opts.Flavor == Pelican {
+		p.createLimit = 2
+	}
+	return p
+}
+
+// Start creates a Panel and serves it with httptest.NewServer until tb's cleanup runs.
+func Start(tb testing.TB, opts Options) *Panel {
+	tb.Helper()
+	p := New(opts)
+	p.srv = httptest.NewServer(p.Handler())
+	p.url = p.srv.URL
+	tb.Cleanup(p.Close)
+	return p
+}
+
+// Handler returns the panel's HTTP handler.
+func (p *Panel) Handler() http.Handler { return http.HandlerFunc(p.serveHTTP) }
+
+// URL returns the base URL of a panel made by Start, or "" for one made by New.
+func (p *Panel) URL() string { return p.url }
+
+// Close stops the server started by Start. It is idempotent and a no-op for New panels.
+func (p *Panel) Close() {
+	p.closeOnce.Do(func() {
+		if p.srv != nil {
+			p.srv.Close()
+		}
+	})
+}
+
+// Flavor returns the panel flavor being imitated.
+func (p *Panel) Flavor() Flavor { return p.opts.Flavor }
+
+// SetDatabaseHostAvailable simulates an installation with (true, the default) or without a
+// usable database host; without one, creates answer 400 NoSuitableDatabaseHostException.
+func (p *Panel) SetDatabaseHostAvailable(ok bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.hostAvailable = ok
+}
+
+// SetDatabasesFeatureEnabled simulates PTERODACTYL_CLIENT_DATABASES_ENABLED; when false,
+// creates answer 500 DatabaseClientFeatureNotEnabledException.
+func (p *Panel) SetDatabasesFeatureEnabled(enabled bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.featureEnabled = enabled
+}
+
+// maxBody bounds request bodies; real requests to these routes are tiny.
+const maxBody = 1 << 20
+
+// serveHTTP applies counting, latency and faults, then handles the request.
+func (p *Panel) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	m := matchRequest(r)
+	f := p.admit(m.route)
+	// Reading the whole body first lets net/http notice a client that hangs up during the
+	// latency below (it only watches the connection once the body is consumed), and keeps
+	// slow uploads from stalling the panel while it holds its lock.
+	body, _ := io.ReadAll(io.LimitReader(r.Body, maxBody))
+	if !sleepContext(r.Context(), f.Latency) {
+		return // the client gave up; nobody is left to answer
+	}
+	switch {
+	case f.Status != 0:
+		p.writeFault(w, r, f)
+	case f.DropAfterCommit:
+		p.handle(newDiscardWriter(), r, m, body)
+		dropConnection(w)
+	default:
+		p.handle(w, r, m, body)
+	}
+}
+
+// handle runs the panel's checks in the order of panel-api.md section 4.
+func (p *Panel) handle(w http.ResponseWriter, r *http.Request, m match, body []byte) {
+	if m.ep == epNone {
+		p.writeError(w, r, routeNotFound(r))
+		return
+	}
+	if m.allow != nil {
+		w.Header().Set("Allow", strings.Join(m.allow, ", "))
+		p.writeError(w, r, methodNotAllowed(r, m.allow))
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if e := p.dispatch(w, r, m, body); e != nil {
+		p.writeError(w, r, e)
+	}
+}
+
+// dispatch performs checks (1) to (13); it either writes a success and returns nil, or
+// returns the error to render. p.mu is held.
+func (p *Panel) dispatch(w http.ResponseWriter, r *http.Request, m match, body []byte) *panelError {
+	key := p.authenticate(r) // (1)
+	if key == nil {
+		return errUnauthenticated()
+	}
+	in, e := parseInput(r, body) // (2)
+	if e != nil {
+		return e
+	}
+	if e := p.throttle(w, p.clientWindows, key.token, p.clientLimit); e != nil {
+		return e
+	}
+	if m.ep == epListServers {
+		if key.application {
+			return errForbidden(msgApplicationKey)
+		}
+		p.writeServerList(w, key)
+		return nil
+	}
+	srv := p.findServer(m.server) // (6)
+	if srv == nil {
+		return errNotFound(msgModelNotFound)
+	}
+	var db *dbRec
+	if m.database != "" {
+		if db = p.bindDatabase(srv, m.database); db == nil {
+			return errNotFound(msgModelNotFound)
+		}
+	}
+	if key.application { // (7)
+		return errForbidden(msgApplicationKey)
+	}
+	perms, ok := key.access(srv) // (8)
+	if !ok {
+		return errNotFound(msgServerAccessNotFound)
+	}
+	if m.ep == epGetServer {
+		p.writeServer(w, srv, key, perms)
+		return nil
+	}
+	if e := stateConflict(srv.State); e != nil { // (9)
+		return e
+	}
+	if db != nil && db.serverID != srv.InternalID { // (10)
+		return errNotFound(msgNotForThisServer)
+	}
+	// Pelican's create throttle is route middleware, so it runs after the group's (6)-(10).
+	if m.ep == epCreateDatabase {
+		if e := p.throttleOnly(w, p.createWindows, strconv.Itoa(srv.InternalID), p.createLimit); e != nil {
+			return e
+		}
+	}
+	if !hasPermission(perms, permissionFor(m.ep)) { // (11); validation (12) is in createDatabase
+		return errForbidden(msgUnauthorized)
+	}
+	view := hasPermission(perms, p.ViewPasswordPermission())
+	switch m.ep {
+	case epListDatabases:
+		p.writeDatabaseList(w, srv, wantsPassword(in), view)
+	case epCreateDatabase:
+		return p.createDatabase(w, srv, in, view)
+	case epRotatePassword:
+		p.rotate(db)
+		writeJSON(w, http.StatusOK, p.databaseItem(db, true, view, false))
+	case epDeleteDatabase:
+		p.removeDatabase(db)
+		w.WriteHeader(http.StatusNoContent)
+	}
+	return nil
+}
