@@ -1,0 +1,4 @@
+import {
+  to = pterodactyl_server_database.minecraft
+  id = "1a7ce997/minecraft"
+}

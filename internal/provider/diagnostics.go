@@ -1,0 +1,97 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+
+	"github.com/panelform/terraform-provider-pterodactyl/internal/panel"
+)
+
+// operation describes what Terraform was doing when the panel said no, so the diagnostic can
+// say what to do: which permission, which timeout, which attribute.
+type operation struct {
+	summary    string // e.g. "Cannot create the database"
+	server     string
+	permission string        // the panel permission the call needs
+	timeout    string        // the timeouts block key, "" for data sources
+	limit      time.Duration // the timeout in force, when timeout is set
+}
+
+// fieldAttribute maps the panel's request fields to the attributes users write.
+var fieldAttribute = map[string]string{"database": "name", "remote": "remote"}
+
+// addError appends a diagnostic for err that says what happened and what to do about it.
+func (op operation) addError(diags *diag.Diagnostics, err error) {
+	var apiErr *panel.APIError
+	if panel.IsValidation(err) && errors.As(err, &apiErr) {
+		for _, it := range apiErr.Errors {
+			if attr, ok := fieldAttribute[it.SourceField]; ok {
+				diags.AddAttributeError(path.Root(attr), op.summary,
+					fmt.Sprintf("The panel refused %s (rule %q): %s", attr, it.Rule, it.Detail))
+				continue
+			}
+			diags.AddError(op.summary, "The panel refused the request: "+it.Detail)
+		}
+		return
+	}
+	diags.AddError(op.summary, err.Error()+"\n\n"+op.advice(err))
+}
+
+// advice is the sentence that tells a person how to get past err.
+func (op operation) advice(err error) string {
+	var apiErr *panel.APIError
+	var notPanel *panel.NotPanelError
+	var transport *panel.TransportError
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) && op.timeout != "":
+		return fmt.Sprintf("The operation did not finish within its %s timeout of %s. Raise it in the resource's "+
+			"timeouts block (timeouts { %s = \"10m\" }), or check the panel's health. Terraform state was left as "+
+			"it was before this operation.", op.timeout, op.limit, op.timeout)
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
+		return "The operation was interrupted before the panel answered."
+	case panel.IsUnauthorized(err):
+		return "The panel did not accept the API key. Check that api_key (or " + EnvAPIKey + ") holds a current " +
+			"client API key; the panel shows a key only once, when it is created under Account → API Credentials."
+	case panel.IsForbidden(err) && errors.As(err, &apiErr) && strings.Contains(apiErr.Detail(), "application API key"):
+		return "api_key holds an application (admin) key. Create a client API key under Account → API Credentials " +
+			"(it starts with ptlc_ on Pterodactyl, pacc_ on Pelican) and use that instead."
+	case panel.IsForbidden(err) && errors.As(err, &apiErr) && strings.Contains(apiErr.Detail(), "IP address"):
+		return "The API key only allows requests from some IP addresses. Add this machine's address to the key's " +
+			"allowed IPs on the panel, or use a key without that restriction."
+	case panel.IsForbidden(err):
+		return fmt.Sprintf("The API key's user lacks the %s permission on server %s. Ask the server's owner to grant "+
+			"it to this subuser (Users tab of the server), or use the owner's key.", op.permission, op.server)
+	case panel.IsNotFound(err):
+		return fmt.Sprintf("Server %s does not exist, or the API key's user has no access to it: the panel answers "+
+			"404 for both. server_id takes the server's 8-character identifier or its full UUID, as shown in the "+
+			"panel's address bar.", op.server)
+	case panel.IsConflict(err):
+		return "The panel refuses database operations while a server is suspended, installing, restoring a backup, " +
+			"being transferred, or while its node is under maintenance. Nothing was changed and Terraform state was " +
+			"kept; run Terraform again once the server is available."
+	case panel.IsNoSuitableHost(err):
+		return "The panel has no database host for this server's node. A panel administrator must add one " +
+			"(Admin → Databases) or allow databases on hosts of other nodes."
+	case errors.As(err, &apiErr) && apiErr.Code() == "DatabaseClientFeatureNotEnabledException":
+		return "Client database management is turned off on this panel (PTERODACTYL_CLIENT_DATABASES_ENABLED, or " +
+			"PANEL_CLIENT_DATABASES_ENABLED on Pelican). A panel administrator must turn it on."
+	case panel.IsRateLimited(err):
+		return "The panel kept answering 429 Too Many Attempts after every retry. Run Terraform with a lower " +
+			"-parallelism, raise max_retries, or wait a minute and try again."
+	case errors.As(err, &notPanel):
+		return "Set panel_url (or " + EnvPanelURL + ") to the panel's own base URL."
+	case errors.As(err, &transport):
+		return "Check panel_url, that the panel can be reached from this machine, and the TLS settings " +
+			"(ca_certificate, insecure_skip_verify) if the panel uses a private certificate."
+	case errors.As(err, &apiErr) && apiErr.StatusCode >= 500:
+		return "The panel failed while handling the request. Its log (storage/logs on the panel) has the cause; " +
+			"Terraform state was kept."
+	}
+	return "Check the panel's message above."
+}

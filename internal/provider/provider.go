@@ -1,0 +1,284 @@
+// Package provider implements the pterodactyl Terraform provider: its configuration, the
+// pterodactyl_server_database resource and the server database data sources. It speaks to
+// the panel only through internal/panel.
+package provider
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/panelform/terraform-provider-pterodactyl/internal/panel"
+)
+
+// Environment variables read when the matching provider setting is not in the configuration.
+const (
+	EnvPanelURL           = "PTERODACTYL_PANEL_URL"
+	EnvAPIKey             = "PTERODACTYL_API_KEY"
+	EnvRequestTimeout     = "PTERODACTYL_REQUEST_TIMEOUT"
+	EnvMaxRetries         = "PTERODACTYL_MAX_RETRIES"
+	EnvInsecureSkipVerify = "PTERODACTYL_INSECURE_SKIP_VERIFY"
+	EnvCACertificate      = "PTERODACTYL_CA_CERTIFICATE"
+)
+
+var _ provider.Provider = (*pterodactylProvider)(nil)
+
+type pterodactylProvider struct {
+	version string
+}
+
+// New returns a constructor for the provider at the given version, for providerserver.
+func New(version string) func() provider.Provider {
+	return func() provider.Provider { return &pterodactylProvider{version: version} }
+}
+
+type providerModel struct {
+	PanelURL           types.String `tfsdk:"panel_url"`
+	APIKey             types.String `tfsdk:"api_key"`
+	RequestTimeout     types.String `tfsdk:"request_timeout"`
+	MaxRetries         types.Int64  `tfsdk:"max_retries"`
+	InsecureSkipVerify types.Bool   `tfsdk:"insecure_skip_verify"`
+	CACertificate      types.String `tfsdk:"ca_certificate"`
+}
+
+// providerData is what Configure hands to resources and data sources.
+type providerData struct {
+	client *panel.Client
+	// warned remembers warnings already given in this run, so a missing permission is
+	// reported once per server rather than once per database.
+	warned sync.Map
+}
+
+// warnOnce reports whether key has not been warned about yet, and records it.
+func (d *providerData) warnOnce(key string) bool {
+	_, seen := d.warned.LoadOrStore(key, true)
+	return !seen
+}
+
+func (p *pterodactylProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
+	resp.TypeName = "pterodactyl"
+	resp.Version = p.version
+}
+
+func (p *pterodactylProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Manages the MySQL/MariaDB databases of game servers on a Pterodactyl or Pelican panel " +
+			"through the panel's client API.",
+		Attributes: map[string]schema.Attribute{
+			"panel_url": schema.StringAttribute{
+				MarkdownDescription: "Base URL of the panel, for example `https://panel.example.com`. " +
+					"May also be set with the `" + EnvPanelURL + "` environment variable.",
+				Optional: true,
+			},
+			"api_key": schema.StringAttribute{
+				MarkdownDescription: "A **client** API key (Account → API Credentials; `ptlc_…` on Pterodactyl, " +
+					"`pacc_…` on Pelican). Application keys are refused by the client API. " +
+					"May also be set with the `" + EnvAPIKey + "` environment variable.",
+				Optional:  true,
+				Sensitive: true,
+			},
+			"request_timeout": schema.StringAttribute{
+				MarkdownDescription: "How long one HTTP request may take, as a Go duration such as `30s` or `2m`. " +
+					"Defaults to `30s`. May also be set with `" + EnvRequestTimeout + "`.",
+				Optional:   true,
+				Validators: []validator.String{durationValidator{}},
+			},
+			"max_retries": schema.Int64Attribute{
+				MarkdownDescription: "How many times a request is retried after a rate limit (429), a gateway error " +
+					"(502, 503, 504) or a lost connection; `0` disables retries. Defaults to `4`. " +
+					"May also be set with `" + EnvMaxRetries + "`.",
+				Optional:   true,
+				Validators: []validator.Int64{int64validator.Between(0, 20)},
+			},
+			"insecure_skip_verify": schema.BoolAttribute{
+				MarkdownDescription: "Skip verification of the panel's TLS certificate. Only for testing. " +
+					"May also be set with `" + EnvInsecureSkipVerify + "`.",
+				Optional: true,
+			},
+			"ca_certificate": schema.StringAttribute{
+				MarkdownDescription: "PEM-encoded CA certificate(s) to trust for the panel's TLS certificate, in " +
+					"addition to the system's. May also be set with `" + EnvCACertificate + "`.",
+				Optional: true,
+			},
+		},
+	}
+}
+
+func (p *pterodactylProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+	var cfg providerModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	for name, v := range map[string]interface{ IsUnknown() bool }{
+		"panel_url": cfg.PanelURL, "api_key": cfg.APIKey, "request_timeout": cfg.RequestTimeout,
+		"max_retries": cfg.MaxRetries, "insecure_skip_verify": cfg.InsecureSkipVerify, "ca_certificate": cfg.CACertificate,
+	} {
+		if v.IsUnknown() {
+			resp.Diagnostics.AddAttributeError(path.Root(name), "Unknown provider setting",
+				fmt.Sprintf("The provider cannot be configured because %s is not known until apply. Set it to a "+
+					"value known at plan time, or set it through its environment variable.", name))
+		}
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	url := stringSetting(cfg.PanelURL, EnvPanelURL)
+	key := stringSetting(cfg.APIKey, EnvAPIKey)
+	if url == "" {
+		resp.Diagnostics.AddAttributeError(path.Root("panel_url"), "Missing panel URL",
+			"Set panel_url in the provider block or the "+EnvPanelURL+" environment variable to the panel's "+
+				"base URL, for example https://panel.example.com.")
+	}
+	if key == "" {
+		resp.Diagnostics.AddAttributeError(path.Root("api_key"), "Missing API key",
+			"Set api_key in the provider block or the "+EnvAPIKey+" environment variable to a client API key "+
+				"created under Account → API Credentials on the panel.")
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	base, err := panel.ParseURL(url)
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("panel_url"), "Invalid panel URL", err.Error()+".")
+		return
+	}
+	if base.Scheme == "http" && !isLoopback(base.Hostname()) {
+		resp.Diagnostics.AddAttributeWarning(path.Root("panel_url"), "API key sent without TLS",
+			fmt.Sprintf("panel_url %s uses plain http://, so the API key and database passwords cross the network "+
+				"unencrypted. Use https:// unless the panel is on this machine.", base.Redacted()))
+	}
+
+	settings, diags := readSettings(cfg)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	client, err := panel.New(panel.Config{
+		URL:            base.String(),
+		APIKey:         key,
+		UserAgent:      userAgent(p.version, req.TerraformVersion),
+		RequestTimeout: settings.timeout,
+		MaxRetries:     settings.retries,
+		HTTPClient:     &http.Client{Transport: settings.transport},
+		Logger:         newLogger(key),
+	})
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot configure the panel client", err.Error())
+		return
+	}
+	data := &providerData{client: client}
+	resp.ResourceData = data
+	resp.DataSourceData = data
+}
+
+type clientSettings struct {
+	timeout   time.Duration
+	retries   int
+	transport *http.Transport
+}
+
+// readSettings resolves the optional knobs from configuration or environment.
+func readSettings(cfg providerModel) (clientSettings, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	s := clientSettings{timeout: panel.DefaultRequestTimeout, retries: panel.DefaultMaxRetries}
+
+	if v := stringSetting(cfg.RequestTimeout, EnvRequestTimeout); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			diags.AddAttributeError(path.Root("request_timeout"), "Invalid request timeout",
+				fmt.Sprintf("request_timeout (or %s) must be a positive duration such as \"30s\", got %q.", EnvRequestTimeout, v))
+		}
+		s.timeout = d
+	}
+	switch {
+	case !cfg.MaxRetries.IsNull():
+		s.retries = int(cfg.MaxRetries.ValueInt64())
+	case os.Getenv(EnvMaxRetries) != "":
+		n, err := strconv.Atoi(os.Getenv(EnvMaxRetries))
+		if err != nil || n < 0 || n > 20 {
+			diags.AddAttributeError(path.Root("max_retries"), "Invalid retry limit",
+				fmt.Sprintf("%s must be a whole number from 0 to 20, got %q.", EnvMaxRetries, os.Getenv(EnvMaxRetries)))
+		}
+		s.retries = n
+	}
+	if s.retries == 0 {
+		s.retries = -1 // the client reads 0 as "default"; the user meant none
+	}
+
+	tlsCfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	insecure := cfg.InsecureSkipVerify.ValueBool()
+	if cfg.InsecureSkipVerify.IsNull() {
+		insecure, _ = strconv.ParseBool(os.Getenv(EnvInsecureSkipVerify))
+	}
+	tlsCfg.InsecureSkipVerify = insecure //nolint:gosec // an explicit, documented opt-in for test panels
+	if pem := stringSetting(cfg.CACertificate, EnvCACertificate); pem != "" {
+		pool, err := x509.SystemCertPool()
+		if err != nil || pool == nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM([]byte(pem)) {
+			diags.AddAttributeError(path.Root("ca_certificate"), "Invalid CA certificate",
+				"ca_certificate (or "+EnvCACertificate+") holds no PEM-encoded certificate.")
+		}
+		tlsCfg.RootCAs = pool
+	}
+	tr, ok := http.DefaultTransport.(*http.Transport)
+	if !ok {
+		tr = &http.Transport{}
+	}
+	s.transport = tr.Clone()
+	s.transport.TLSClientConfig = tlsCfg
+	return s, diags
+}
+
+// stringSetting returns the configured value, or else the environment variable's.
+func stringSetting(v types.String, env string) string {
+	if !v.IsNull() {
+		return strings.TrimSpace(v.ValueString())
+	}
+	return strings.TrimSpace(os.Getenv(env))
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func userAgent(version, terraformVersion string) string {
+	ua := "terraform-provider-pterodactyl/" + version
+	if terraformVersion != "" {
+		ua += " Terraform/" + terraformVersion
+	}
+	return ua
+}
+
+func (p *pterodactylProvider) Resources(context.Context) []func() resource.Resource {
+	return []func() resource.Resource{newServerDatabaseResource}
+}
+
+func (p *pterodactylProvider) DataSources(context.Context) []func() datasource.DataSource {
+	return []func() datasource.DataSource{newServerDatabasesDataSource, newServerDatabaseDataSource}
+}

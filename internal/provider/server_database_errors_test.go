@@ -1,0 +1,181 @@
+package provider
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/compare"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/panelform/terraform-provider-pterodactyl/internal/paneltest"
+)
+
+// nothingCreated fails when any database reached the panel.
+func (p *testPanel) nothingCreated(t *testing.T) {
+	t.Helper()
+	t.Cleanup(func() {
+		if n := p.Requests(paneltest.RouteCreateDatabase); n != 0 {
+			t.Errorf("the panel received %d create requests", n)
+		}
+	})
+}
+
+// withoutPermission returns a key with every database permission but perm on the server.
+func (p *testPanel) withoutPermission(perm string) string {
+	var perms []string
+	for _, have := range paneltest.AllDatabasePermissions(p.Flavor()) {
+		if have != perm {
+			perms = append(perms, have)
+		}
+	}
+	return p.AddKey(paneltest.Key{Servers: map[string][]string{p.server.Identifier: perms}})
+}
+
+func TestServerDatabase_planTimeErrors(t *testing.T) {
+	eachFlavor(t, func(t *testing.T, p *testPanel) {
+		p.nothingCreated(t)
+		limited := p.AddServer(paneltest.Server{InternalID: 40, DatabaseLimit: paneltest.Limit(1)})
+		p.AddDatabase(limited.Identifier, "existing", "%")
+		none := p.AddServer(paneltest.Server{InternalID: 41, DatabaseLimit: paneltest.Limit(0)})
+		suspended := p.AddServer(paneltest.Server{InternalID: 42, State: paneltest.ServerState{Suspended: true}})
+		installing := p.AddServer(paneltest.Server{InternalID: 43, State: paneltest.ServerState{Installing: true}})
+		owner := p.AddKey(paneltest.Key{Servers: map[string][]string{
+			p.server.Identifier: {"*"}, limited.Identifier: {"*"}, none.Identifier: {"*"},
+			suspended.Identifier: {"*"}, installing.Identifier: {"*"},
+		}})
+		cases := []struct {
+			name, key, server, body string
+			want                    []string
+		}{
+			{"name too short", owner, p.server.Identifier, `name = "ab"`, []string{"name must be at least 3 characters long, got 2"}},
+			{"name too long", owner, p.server.Identifier, `name = "` + strings.Repeat("a", 49) + `"`, []string{"name must be at most 48 characters long, got 49"}},
+			{"illegal name", owner, p.server.Identifier, `name = "my db!"`, []string{"name may contain only letters A-Z and a-z, digits, underscores and dashes"}},
+			{"truncated name", owner, p.server.Identifier, `name = "` + strings.Repeat("a", 45) + `"`, []string{
+				"Database name too long for this server", `prefixes names on server ` + p.server.Identifier + ` with "s12_"`, "Use a name of at most 44 characters",
+			}},
+			{"illegal remote", owner, p.server.Identifier, "name = \"app\"\n  remote = \"10.0.0.1; drop\"", []string{"remote may contain only letters, digits and the characters"}},
+			{"empty remote", owner, p.server.Identifier, "name = \"app\"\n  remote = \"\"", []string{"remote must not be empty"}},
+			{"malformed server id", owner, "not-a-server", `name = "app"`, []string{`server_id "not-a-server" is neither an 8-character server identifier`}},
+			{"empty server id", owner, "", `name = "app"`, []string{`server_id "" is empty`}},
+			{"unknown server", owner, "0000ffff", `name = "app"`, []string{"Server 0000ffff does not exist, or the API key's user has no access to it"}},
+			{"limit reached", owner, limited.Identifier, `name = "app"`, []string{"Server's database limit reached", "allows 1 databases and has 1"}},
+			{"databases disabled", owner, none.Identifier, `name = "app"`, []string{"has a database limit of 0"}},
+			{"suspended", owner, suspended.Identifier, `name = "app"`, []string{"Server is not available", "is suspended"}},
+			{"installing", owner, installing.Identifier, `name = "app"`, []string{"has not finished installing"}},
+			{"no create permission", p.withoutPermission("database.create"), p.server.Identifier, `name = "app"`, []string{"lacks the database.create permission on server " + p.server.Identifier}},
+			{"wrong key", "ptlc_wrongwrongwrongwrongwrongwrongwrongwrongwron", p.server.Identifier, `name = "app"`, []string{"HTTP 401", "did not accept the API key"}},
+			{"application key", p.AddKey(paneltest.Key{Application: true, RootAdmin: true}), p.server.Identifier, `name = "app"`, []string{
+				"You are attempting to use an application API key", "Create a client API key",
+			}},
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				resource.UnitTest(t, resource.TestCase{
+					TerraformVersionChecks:   minTerraform,
+					ProtoV6ProviderFactories: providerFactories,
+					Steps: []resource.TestStep{{
+						Config: p.providerBlock(tc.key) + `
+resource "pterodactyl_server_database" "app" {
+  server_id = "` + tc.server + `"
+  ` + tc.body + `
+}`,
+						PlanOnly:    true,
+						ExpectError: errorRE(tc.want...),
+					}},
+				})
+			})
+		}
+	})
+}
+
+func TestServerDatabase_suspendedServerKeepsState(t *testing.T) {
+	eachFlavor(t, func(t *testing.T, p *testPanel) {
+		sameID := statecheck.CompareValue(compare.ValuesSame())
+		resource.UnitTest(t, resource.TestCase{
+			TerraformVersionChecks:   minTerraform,
+			ProtoV6ProviderFactories: providerFactories,
+			Steps: []resource.TestStep{
+				{
+					Config:            p.config(appConfig("")),
+					ConfigStateChecks: []statecheck.StateCheck{sameID.AddStateValue(app, tfjsonpath.New("id"))},
+				},
+				{
+					PreConfig:   func() { p.SetServerState(p.server.Identifier, paneltest.ServerState{Suspended: true}) },
+					Config:      p.config(appConfig("")),
+					ExpectError: errorRE("Cannot read the database", "HTTP 409", "This server is currently suspended", "Terraform state was kept"),
+				},
+				{
+					PreConfig: func() { p.SetServerState(p.server.Identifier, paneltest.ServerState{}) },
+					Config:    p.config(appConfig("")),
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectEmptyPlan(),
+					}},
+					ConfigStateChecks: []statecheck.StateCheck{sameID.AddStateValue(app, tfjsonpath.New("id"))},
+					Check:             p.panelMatchesState(app),
+				},
+			},
+		})
+	})
+}
+
+func TestServerDatabase_applyTimePermissionErrors(t *testing.T) {
+	eachFlavor(t, func(t *testing.T, p *testPanel) {
+		noUpdate := p.withoutPermission("database.update")
+		noDelete := p.withoutPermission("database.delete")
+		rotate := appConfig(`rotate_when_changed = { v = "2" }`)
+		resource.UnitTest(t, resource.TestCase{
+			TerraformVersionChecks:   minTerraform,
+			ProtoV6ProviderFactories: providerFactories,
+			Steps: []resource.TestStep{
+				{Config: p.config(appConfig(`rotate_when_changed = { v = "1" }`))},
+				{
+					Config:      p.providerBlock(noUpdate) + strings.ReplaceAll(rotate, "SERVER", p.server.Identifier),
+					ExpectError: errorRE("Cannot rotate the database password", "HTTP 403", "This action is unauthorized.", "lacks the database.update permission on server "+p.server.Identifier),
+				},
+				{
+					Config:      p.providerBlock(noDelete) + "\n",
+					ExpectError: errorRE("Cannot delete the database", "HTTP 403", "lacks the database.delete permission"),
+				},
+				{
+					// The refused delete kept the database in state and on the panel.
+					Config: p.config(appConfig(`rotate_when_changed = { v = "1" }`)),
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectEmptyPlan(),
+					}},
+					Check: p.panelMatchesState(app),
+				},
+			},
+		})
+	})
+}
+
+func TestServerDatabase_withoutViewPermissionKeepsPassword(t *testing.T) {
+	eachFlavor(t, func(t *testing.T, p *testPanel) {
+		blind := p.withoutPermission(p.ViewPasswordPermission())
+		samePassword := statecheck.CompareValue(compare.ValuesSame())
+		resource.UnitTest(t, resource.TestCase{
+			TerraformVersionChecks:   minTerraform,
+			ProtoV6ProviderFactories: providerFactories,
+			Steps: []resource.TestStep{
+				{
+					Config:            p.config(appConfig("")),
+					ConfigStateChecks: []statecheck.StateCheck{samePassword.AddStateValue(app, tfjsonpath.New("password"))},
+				},
+				{
+					Config: p.providerBlock(blind) + strings.ReplaceAll(appConfig(""), "SERVER", p.server.Identifier),
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectEmptyPlan(),
+					}},
+					ConfigStateChecks: []statecheck.StateCheck{samePassword.AddStateValue(app, tfjsonpath.New("password"))},
+					Check: func(s *terraform.State) error {
+						return p.panelMatchesState(app)(s)
+					},
+				},
+			},
+		})
+	})
+}

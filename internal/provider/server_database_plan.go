@@ -1,0 +1,120 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/panelform/terraform-provider-pterodactyl/internal/panel"
+)
+
+// ModifyPlan makes the plan say what apply will do:
+//   - a create against a server that can be read now gets its database_name known, and is
+//     refused now if the panel would refuse it then (truncated name, database limit reached,
+//     missing permission, server suspended or busy);
+//   - an update marks password unknown only when rotate_when_changed changed, and not on the
+//     first plan after an import, which adopts the triggers without rotating.
+func (r *serverDatabaseResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || r.data == nil {
+		return // destroy, or the provider is not configured yet
+	}
+	var plan serverDatabaseModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if req.State.Raw.IsNull() {
+		r.planCreate(ctx, &plan, resp)
+		return
+	}
+	var state serverDatabaseModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() || plan.RotateWhenChanged.Equal(state.RotateWhenChanged) {
+		return
+	}
+	adopt, diags := adoptingTriggers(ctx, req.Private)
+	resp.Diagnostics.Append(diags...)
+	if adopt || resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("password"), types.StringUnknown())...)
+}
+
+func (r *serverDatabaseResource) planCreate(ctx context.Context, plan *serverDatabaseModel, resp *resource.ModifyPlanResponse) {
+	if plan.ServerID.IsUnknown() || plan.Name.IsUnknown() {
+		return
+	}
+	server, name := plan.ServerID.ValueString(), plan.Name.ValueString()
+	if serverIDProblem(server) != "" || panel.ValidateName(name) != nil {
+		return // validators have reported it
+	}
+	op := operation{summary: "Cannot plan the database", server: server, permission: panel.PermissionRead}
+	srv, err := r.data.client.GetServer(ctx, server)
+	if err != nil {
+		op.addError(&resp.Diagnostics, err)
+		return
+	}
+	if reason := serverBusy(srv); reason != "" {
+		resp.Diagnostics.AddAttributeError(path.Root("server_id"), "Server is not available",
+			fmt.Sprintf("Server %s %s; the panel refuses database changes until that is over. Run Terraform again then.", server, reason))
+		return
+	}
+	if !srv.Can(panel.PermissionCreate) {
+		resp.Diagnostics.AddAttributeError(path.Root("server_id"), "Missing permission",
+			fmt.Sprintf("The API key's user lacks the %s permission on server %s, so it cannot create databases. "+
+				"Ask the server's owner to grant it, or use the owner's key.", panel.PermissionCreate, server))
+		return
+	}
+	stored := panel.PrefixedName(srv.InternalID, name)
+	if panel.Truncated(srv.InternalID, name) {
+		keep := len(stored) - len(fmt.Sprintf("s%d_", srv.InternalID))
+		resp.Diagnostics.AddAttributeError(path.Root("name"), "Database name too long for this server",
+			fmt.Sprintf("The panel prefixes names on server %s with %q and keeps at most 48 characters, so %q would "+
+				"be stored as %q. Use a name of at most %d characters.", server, fmt.Sprintf("s%d_", srv.InternalID), name, stored, keep))
+		return
+	}
+	if srv.DatabaseLimit != nil {
+		r.planLimit(ctx, server, *srv.DatabaseLimit, resp)
+	}
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("database_name"), stored)...)
+}
+
+// planLimit refuses a create the server's database limit would refuse. Concurrent creates in
+// one apply are still checked by the panel itself at apply time.
+func (r *serverDatabaseResource) planLimit(ctx context.Context, server string, limit int, resp *resource.ModifyPlanResponse) {
+	if limit == 0 {
+		resp.Diagnostics.AddAttributeError(path.Root("server_id"), "Server allows no databases",
+			fmt.Sprintf("Server %s has a database limit of 0, so the panel refuses every create. A panel administrator "+
+				"can raise it in the server's Build Configuration.", server))
+		return
+	}
+	dbs, err := r.data.client.ListDatabases(ctx, server, false)
+	if err != nil {
+		return // the limit is only a forecast; apply reports what the panel says
+	}
+	if len(dbs) >= limit {
+		resp.Diagnostics.AddAttributeError(path.Root("server_id"), "Server's database limit reached",
+			fmt.Sprintf("Server %s allows %d databases and has %d, so the panel would refuse another. Remove one, or "+
+				"ask a panel administrator to raise the limit.", server, limit, len(dbs)))
+	}
+}
+
+// serverBusy says why the panel would answer 409 for database routes, or "".
+func serverBusy(s *panel.Server) string {
+	switch {
+	case s.Suspended || s.Status == "suspended":
+		return "is suspended"
+	case s.NodeUnderMaintenance:
+		return "is on a node under maintenance"
+	case s.Installing || s.Status == "installing" || s.Status == "install_failed":
+		return "has not finished installing"
+	case s.Status == "restoring_backup":
+		return "is restoring a backup"
+	case s.Transferring:
+		return "is being transferred to another node"
+	}
+	return ""
+}

@@ -1,0 +1,456 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/panelform/terraform-provider-pterodactyl/internal/panel"
+)
+
+var (
+	_ resource.Resource                = (*serverDatabaseResource)(nil)
+	_ resource.ResourceWithConfigure   = (*serverDatabaseResource)(nil)
+	_ resource.ResourceWithImportState = (*serverDatabaseResource)(nil)
+	_ resource.ResourceWithModifyPlan  = (*serverDatabaseResource)(nil)
+)
+
+// Default timeouts. Create is the longest because Pelican paces creates to two a minute per
+// server and the client waits for the panel's window.
+const (
+	defaultCreateTimeout = 10 * time.Minute
+	defaultReadTimeout   = 5 * time.Minute
+	defaultUpdateTimeout = 5 * time.Minute
+	defaultDeleteTimeout = 5 * time.Minute
+)
+
+// privateAdoptTriggers marks an imported database: its first rotate_when_changed value is
+// taken as it is, without rotating, because import never rotates.
+const privateAdoptTriggers = "adopt_rotate_when_changed"
+
+type serverDatabaseResource struct {
+	data *providerData
+}
+
+func newServerDatabaseResource() resource.Resource { return &serverDatabaseResource{} }
+
+type serverDatabaseModel struct {
+	ID                types.String   `tfsdk:"id"`
+	ServerID          types.String   `tfsdk:"server_id"`
+	Name              types.String   `tfsdk:"name"`
+	Remote            types.String   `tfsdk:"remote"`
+	RotateWhenChanged types.Map      `tfsdk:"rotate_when_changed"`
+	DatabaseName      types.String   `tfsdk:"database_name"`
+	Username          types.String   `tfsdk:"username"`
+	Password          types.String   `tfsdk:"password"`
+	Host              types.String   `tfsdk:"host"`
+	Port              types.Int64    `tfsdk:"port"`
+	MaxConnections    types.Int64    `tfsdk:"max_connections"`
+	Timeouts          timeouts.Value `tfsdk:"timeouts"`
+}
+
+// setFromPanel copies what the panel reports into the model. The password is handled by the
+// caller, since what to do when it is hidden depends on the operation.
+func (m *serverDatabaseModel) setFromPanel(db *panel.Database) {
+	m.ID = types.StringValue(db.ID)
+	m.DatabaseName = types.StringValue(db.Name)
+	m.Username = types.StringValue(db.Username)
+	m.Remote = types.StringValue(db.Remote)
+	m.Host = types.StringValue(db.Host)
+	m.Port = types.Int64Value(int64(db.Port))
+	m.MaxConnections = types.Int64Value(int64(db.MaxConnections))
+	if m.Name.IsNull() || m.Name.IsUnknown() {
+		m.Name = types.StringValue(panel.ShortName(db.Name))
+	}
+}
+
+func (r *serverDatabaseResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_server_database"
+}
+
+func (r *serverDatabaseResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	keep := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "A MySQL/MariaDB database of a game server on a Pterodactyl or Pelican panel, with its " +
+			"credentials. The panel picks the database host and generates the user name and password; changing " +
+			"`rotate_when_changed` rotates the password in place.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: "The panel's id of the database: a hashid such as `bEY4yAD5` on Pterodactyl, " +
+					"a number on Pelican.",
+				Computed:      true,
+				PlanModifiers: keep,
+			},
+			"server_id": schema.StringAttribute{
+				MarkdownDescription: "The server the database belongs to: its 8-character identifier or its full " +
+					"UUID. Both name the same server, so switching between them is an in-place update that calls " +
+					"nothing on the panel. Moving to another server replaces the database.",
+				Required:      true,
+				PlanModifiers: []planmodifier.String{replaceUnlessSameServer},
+				Validators:    []validator.String{serverIDValidator{}},
+			},
+			"name": schema.StringAttribute{
+				MarkdownDescription: "The database name as you ask for it: 3 to 48 letters, digits, `_` or `-`. " +
+					"The panel stores it as `s{N}_<name>` (see `database_name`); a name that would not fit in 48 " +
+					"characters with that prefix is refused at plan time. Changing it replaces the database.",
+				Required:      true,
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				Validators:    []validator.String{nameValidator},
+			},
+			"remote": schema.StringAttribute{
+				MarkdownDescription: "Where the database user may connect from: `%` (anywhere, the default), an IP " +
+					"address, a pattern such as `10.0.0.%`, or a network such as `10.0.0.0/255.0.0.0`. Changing it " +
+					"replaces the database.",
+				Optional:      true,
+				Computed:      true,
+				Default:       stringdefault.StaticString("%"),
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				Validators:    []validator.String{remoteValidator},
+			},
+			"rotate_when_changed": schema.MapAttribute{
+				MarkdownDescription: "Arbitrary values; any change to them rotates the password in place (the " +
+					"database, its user and its id stay). Feed it a `time_rotating` id for scheduled rotation, or a " +
+					"value you bump by hand.",
+				Optional:    true,
+				ElementType: types.StringType,
+			},
+			"database_name": schema.StringAttribute{
+				MarkdownDescription: "The name the panel stores and MySQL knows: `s{N}_<name>`, where N is the " +
+					"server's internal id.",
+				Computed:      true,
+				PlanModifiers: keep,
+			},
+			"username": schema.StringAttribute{
+				MarkdownDescription: "The database user, generated by the panel (`u{N}_` and 10 characters).",
+				Computed:            true,
+				PlanModifiers:       keep,
+			},
+			"password": schema.StringAttribute{
+				MarkdownDescription: "The database user's password. Null when the API key lacks the " +
+					"`database.view_password` permission (Pelican: `database.view-password`).",
+				Computed:      true,
+				Sensitive:     true,
+				PlanModifiers: keep,
+			},
+			"host": schema.StringAttribute{
+				MarkdownDescription: "Address of the database host the panel chose.",
+				Computed:            true,
+				PlanModifiers:       keep,
+			},
+			"port": schema.Int64Attribute{
+				MarkdownDescription: "Port of the database host.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
+			},
+			"max_connections": schema.Int64Attribute{
+				MarkdownDescription: "The user's connection limit; `0` means none. Only a panel administrator can " +
+					"change it.",
+				Computed:      true,
+				PlanModifiers: []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
+			},
+		},
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
+		},
+	}
+}
+
+func (r *serverDatabaseResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.data = configuredData(req.ProviderData, &resp.Diagnostics)
+}
+
+// configuredData takes the provider's data from a Configure request; nil before the provider
+// is configured (Terraform validates configurations before it has one).
+func configuredData(v any, diags *diag.Diagnostics) *providerData {
+	if v == nil {
+		return nil
+	}
+	d, ok := v.(*providerData)
+	if !ok {
+		diags.AddError("Unexpected provider data", fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider.", v))
+		return nil
+	}
+	return d
+}
+
+func (r *serverDatabaseResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan serverDatabaseModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	limit, diags := plan.Timeouts.Create(ctx, defaultCreateTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+
+	server := plan.ServerID.ValueString()
+	op := operation{summary: "Cannot create the database", server: server, permission: panel.PermissionCreate, timeout: "create", limit: limit}
+	db, err := r.data.client.CreateDatabase(ctx, server, panel.CreateDatabaseInput{
+		Name:   plan.Name.ValueString(),
+		Remote: plan.Remote.ValueString(),
+	})
+	if err != nil {
+		if panel.IsTooManyDatabases(err) {
+			resp.Diagnostics.AddError(op.summary, r.limitMessage(ctx, server, err))
+			return
+		}
+		op.addError(&resp.Diagnostics, err)
+		return
+	}
+	tflog.Info(ctx, "created server database", map[string]any{"server": server, "database_id": db.ID, "database": db.Name})
+	plan.setFromPanel(db)
+	plan.Password = r.passwordAfterWrite(db, server, &resp.Diagnostics)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// passwordAfterWrite is the password to store after a create or rotate: the one the panel
+// returned, or null with a warning when the key may not see it.
+func (r *serverDatabaseResource) passwordAfterWrite(db *panel.Database, server string, diags *diag.Diagnostics) types.String {
+	if db.PasswordState == panel.PasswordIncluded {
+		return types.StringValue(db.Password)
+	}
+	diags.AddAttributeWarning(path.Root("password"), "Password not readable",
+		fmt.Sprintf("The API key's user lacks the %s permission (Pelican: %s) on server %s, so the panel did not "+
+			"return the new password and password is null. Grant the permission and refresh to read it.",
+			panel.PermissionViewPassword, panel.PermissionViewPasswordPelican, server))
+	return types.StringNull()
+}
+
+// limitMessage explains a refused create because of the server's database limit, with the
+// limit and the count when the panel will tell them.
+func (r *serverDatabaseResource) limitMessage(ctx context.Context, server string, err error) string {
+	msg := err.Error() + "\n\n"
+	srv, sErr := r.data.client.GetServer(ctx, server)
+	dbs, lErr := r.data.client.ListDatabases(ctx, server, false)
+	if sErr == nil && lErr == nil && srv.DatabaseLimit != nil {
+		return msg + fmt.Sprintf("Server %s allows %d databases and has %d. Remove a database, or ask a panel "+
+			"administrator to raise the server's database limit.", server, *srv.DatabaseLimit, len(dbs))
+	}
+	return msg + "Remove a database, or ask a panel administrator to raise the server's database limit."
+}
+
+func (r *serverDatabaseResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state serverDatabaseModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	limit, diags := state.Timeouts.Read(ctx, defaultReadTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+
+	server := state.ServerID.ValueString()
+	dbs, err := r.data.client.ListDatabases(ctx, server, true)
+	if panel.IsNotFound(err) {
+		resp.Diagnostics.AddWarning("Server not found; database removed from state",
+			fmt.Sprintf("The panel answered 404 for server %s: it was deleted, or the API key's user lost access to "+
+				"it. Database %s is no longer tracked by Terraform.", server, state.ID.ValueString()))
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		op := operation{summary: "Cannot read the database", server: server, permission: panel.PermissionRead, timeout: "read", limit: limit}
+		op.addError(&resp.Diagnostics, err)
+		return
+	}
+	db := findDatabase(dbs, state.ID.ValueString())
+	if db == nil {
+		tflog.Info(ctx, "database no longer on the panel; removing it from state", map[string]any{"server": server, "database_id": state.ID.ValueString()})
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	state.setFromPanel(db)
+	switch db.PasswordState {
+	case panel.PasswordIncluded:
+		state.Password = types.StringValue(db.Password)
+	case panel.PasswordHidden:
+		if r.data.warnOnce("view-password/" + server) {
+			resp.Diagnostics.AddAttributeWarning(path.Root("password"), "Password not readable; keeping the stored one",
+				fmt.Sprintf("The API key's user lacks the %s permission (Pelican: %s) on server %s, so Terraform "+
+					"cannot see whether a password changed on the panel. It keeps the password from state.",
+					panel.PermissionViewPassword, panel.PermissionViewPasswordPelican, server))
+		}
+	case panel.PasswordNotRequested:
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func findDatabase(dbs []panel.Database, id string) *panel.Database {
+	for i := range dbs {
+		if dbs[i].ID == id {
+			return &dbs[i]
+		}
+	}
+	return nil
+}
+
+func (r *serverDatabaseResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state serverDatabaseModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	adopt, diags := adoptingTriggers(ctx, req.Private)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if !adopt && !plan.RotateWhenChanged.Equal(state.RotateWhenChanged) {
+		limit, diags := plan.Timeouts.Update(ctx, defaultUpdateTimeout)
+		resp.Diagnostics.Append(diags...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		rctx, cancel := context.WithTimeout(ctx, limit)
+		defer cancel()
+		server := state.ServerID.ValueString()
+		db, err := r.data.client.RotateDatabasePassword(rctx, server, state.ID.ValueString())
+		if err != nil {
+			op := operation{summary: "Cannot rotate the database password", server: server, permission: panel.PermissionUpdate, timeout: "update", limit: limit}
+			op.addError(&resp.Diagnostics, err)
+			return
+		}
+		tflog.Info(ctx, "rotated server database password", map[string]any{"server": server, "database_id": db.ID})
+		plan.setFromPanel(db)
+		plan.Password = r.passwordAfterWrite(db, server, &resp.Diagnostics)
+	}
+	if adopt {
+		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateAdoptTriggers, nil)...)
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *serverDatabaseResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state serverDatabaseModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	limit, diags := state.Timeouts.Delete(ctx, defaultDeleteTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	server := state.ServerID.ValueString()
+	if err := r.data.client.DeleteDatabase(ctx, server, state.ID.ValueString()); err != nil {
+		op := operation{summary: "Cannot delete the database", server: server, permission: panel.PermissionDelete, timeout: "delete", limit: limit}
+		op.addError(&resp.Diagnostics, err)
+		return
+	}
+	tflog.Info(ctx, "deleted server database", map[string]any{"server": server, "database_id": state.ID.ValueString()})
+}
+
+// adoptingTriggers reports whether this is the first plan after an import.
+func adoptingTriggers(ctx context.Context, private interface {
+	GetKey(context.Context, string) ([]byte, diag.Diagnostics)
+},
+) (bool, diag.Diagnostics) {
+	if private == nil {
+		return false, nil
+	}
+	v, diags := private.GetKey(ctx, privateAdoptTriggers)
+	return len(v) > 0, diags
+}
+
+// importIDHelp lists the import ID forms for error messages.
+const importIDHelp = "Use one of:\n" +
+	"  <server>/<database id>      for example 1a7ce997/bEY4yAD5, or 1a7ce997/12 on Pelican\n" +
+	"  <server>/<name>             for example 1a7ce997/minecraft or 1a7ce997/s12_minecraft\n" +
+	"where <server> is the server's 8-character identifier or its full UUID."
+
+// parseImportID splits "<server>/<database id or name>".
+func parseImportID(id string) (server, ref string, err error) {
+	server, ref, ok := strings.Cut(strings.TrimSpace(id), "/")
+	switch {
+	case !ok || server == "" || ref == "" || strings.Contains(ref, "/"):
+		return "", "", fmt.Errorf("the import ID %q is not of the form <server>/<database>. %s", id, importIDHelp)
+	case serverIDProblem(server) != "":
+		return "", "", fmt.Errorf("the import ID %q starts with %q, which %s. %s", id, server, serverIDProblem(server), importIDHelp)
+	}
+	return server, ref, nil
+}
+
+// matchDatabase finds ref among dbs by id, else by name.
+func matchDatabase(dbs []panel.Database, ref string) *panel.Database {
+	if db := findDatabase(dbs, ref); db != nil {
+		return db
+	}
+	return findByName(dbs, ref)
+}
+
+// findByName finds a database by its stored name, else by its name without the s{N}_ prefix.
+func findByName(dbs []panel.Database, name string) *panel.Database {
+	for i := range dbs {
+		if dbs[i].Name == name {
+			return &dbs[i]
+		}
+	}
+	for i := range dbs {
+		if panel.ShortName(dbs[i].Name) == name {
+			return &dbs[i]
+		}
+	}
+	return nil
+}
+
+func (r *serverDatabaseResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	server, ref, err := parseImportID(req.ID)
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid import ID", err.Error())
+		return
+	}
+	dbs, err := r.data.client.ListDatabases(ctx, server, false)
+	if err != nil {
+		op := operation{summary: "Cannot import the database", server: server, permission: panel.PermissionRead}
+		op.addError(&resp.Diagnostics, err)
+		return
+	}
+	db := matchDatabase(dbs, ref)
+	if db == nil {
+		resp.Diagnostics.AddError("Cannot import the database", fmt.Sprintf(
+			"Server %s has no database with the id or name %q. It has: %s.", server, ref, describeDatabases(dbs)))
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), db.ID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("server_id"), server)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), panel.ShortName(db.Name))...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("remote"), db.Remote)...)
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateAdoptTriggers, []byte(`true`))...)
+}
+
+// describeDatabases lists ids and names for an error message.
+func describeDatabases(dbs []panel.Database) string {
+	if len(dbs) == 0 {
+		return "no databases"
+	}
+	parts := make([]string, 0, len(dbs))
+	for _, d := range dbs {
+		parts = append(parts, fmt.Sprintf("%s (%s)", d.ID, d.Name))
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,477 @@
+package provider
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/compare"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/panelform/terraform-provider-pterodactyl/internal/paneltest"
+)
+
+const app = "pterodactyl_server_database.app"
+
+var (
+	usernameRE = regexp.MustCompile(`^u12_[A-Za-z0-9]{10}$`)
+	passwordRE = regexp.MustCompile(`^[A-Za-z0-9!@=.+^]{24}$`)
+)
+
+func appConfig(extra string) string {
+	return `
+resource "pterodactyl_server_database" "app" {
+  server_id = "SERVER"
+  name      = "app"
+` + extra + `
+}
+`
+}
+
+// panelMatchesState checks that the panel holds exactly the databases in state for the
+// server: same ids, names and passwords.
+func (p *testPanel) panelMatchesState(addresses ...string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		dbs := p.Databases(p.server.Identifier)
+		if len(dbs) != len(addresses) {
+			return fmt.Errorf("panel has %d databases, state has %d", len(dbs), len(addresses))
+		}
+		for _, addr := range addresses {
+			rs, ok := s.RootModule().Resources[addr]
+			if !ok {
+				return fmt.Errorf("%s not in state", addr)
+			}
+			found := false
+			for _, db := range dbs {
+				if db.ID == rs.Primary.ID {
+					found = true
+					if db.Name != rs.Primary.Attributes["database_name"] {
+						return fmt.Errorf("%s: panel name %q, state %q", addr, db.Name, rs.Primary.Attributes["database_name"])
+					}
+					if db.Password != rs.Primary.Attributes["password"] {
+						return errors.New(addr + ": the password in state is not the panel's")
+					}
+				}
+			}
+			if !found {
+				return fmt.Errorf("%s: id %s not on the panel", addr, rs.Primary.ID)
+			}
+		}
+		return nil
+	}
+}
+
+func TestServerDatabase_createThenEmptyPlan(t *testing.T) {
+	eachFlavor(t, func(t *testing.T, p *testPanel) {
+		resource.UnitTest(t, resource.TestCase{
+			TerraformVersionChecks:   minTerraform,
+			ProtoV6ProviderFactories: providerFactories,
+			Steps: []resource.TestStep{
+				{
+					Config: p.config(appConfig("")),
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(app, plancheck.ResourceActionCreate),
+						// The server is readable at plan time, so the stored name is known.
+						plancheck.ExpectKnownValue(app, tfjsonpath.New("database_name"), knownvalue.StringExact("s12_app")),
+						plancheck.ExpectUnknownValue(app, tfjsonpath.New("password")),
+					}},
+					ConfigStateChecks: []statecheck.StateCheck{
+						statecheck.ExpectKnownValue(app, tfjsonpath.New("id"), knownvalue.StringRegexp(regexp.MustCompile(`^\S+$`))),
+						statecheck.ExpectKnownValue(app, tfjsonpath.New("server_id"), knownvalue.StringExact(p.server.Identifier)),
+						statecheck.ExpectKnownValue(app, tfjsonpath.New("name"), knownvalue.StringExact("app")),
+						statecheck.ExpectKnownValue(app, tfjsonpath.New("database_name"), knownvalue.StringExact("s12_app")),
+						statecheck.ExpectKnownValue(app, tfjsonpath.New("remote"), knownvalue.StringExact("%")),
+						statecheck.ExpectKnownValue(app, tfjsonpath.New("username"), knownvalue.StringRegexp(usernameRE)),
+						statecheck.ExpectKnownValue(app, tfjsonpath.New("password"), knownvalue.StringRegexp(passwordRE)),
+						statecheck.ExpectKnownValue(app, tfjsonpath.New("host"), knownvalue.StringExact("127.0.0.1")),
+						statecheck.ExpectKnownValue(app, tfjsonpath.New("port"), knownvalue.Int64Exact(3306)),
+						statecheck.ExpectKnownValue(app, tfjsonpath.New("max_connections"), knownvalue.Int64Exact(0)),
+						statecheck.ExpectSensitiveValue(app, tfjsonpath.New("password")),
+					},
+					Check: p.panelMatchesState(app),
+				},
+				{
+					Config: p.config(appConfig("")),
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectEmptyPlan(),
+					}},
+				},
+			},
+			CheckDestroy: func(*terraform.State) error {
+				if n := len(p.Databases(p.server.Identifier)); n != 0 {
+					return fmt.Errorf("%d databases left on the panel after destroy", n)
+				}
+				return nil
+			},
+		})
+	})
+}
+
+func TestServerDatabase_rotationIsAnUpdate(t *testing.T) {
+	eachFlavor(t, func(t *testing.T, p *testPanel) {
+		sameID := statecheck.CompareValue(compare.ValuesSame())
+		newPassword := statecheck.CompareValue(compare.ValuesDiffer())
+		var rotatesBefore int
+		resource.UnitTest(t, resource.TestCase{
+			TerraformVersionChecks:   minTerraform,
+			ProtoV6ProviderFactories: providerFactories,
+			Steps: []resource.TestStep{
+				{
+					Config: p.config(appConfig(`rotate_when_changed = { schedule = "2026-11" }`)),
+					ConfigStateChecks: []statecheck.StateCheck{
+						sameID.AddStateValue(app, tfjsonpath.New("id")),
+						newPassword.AddStateValue(app, tfjsonpath.New("password")),
+					},
+					Check: func(*terraform.State) error {
+						rotatesBefore = p.Requests(paneltest.RouteRotatePassword)
+						return nil
+					},
+				},
+				{
+					Config: p.config(appConfig(`rotate_when_changed = { schedule = "2026-12" }`)),
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(app, plancheck.ResourceActionUpdate),
+						plancheck.ExpectUnknownValue(app, tfjsonpath.New("password")),
+						plancheck.ExpectKnownValue(app, tfjsonpath.New("username"), knownvalue.StringRegexp(usernameRE)),
+						plancheck.ExpectKnownValue(app, tfjsonpath.New("id"), knownvalue.NotNull()),
+					}},
+					ConfigStateChecks: []statecheck.StateCheck{
+						sameID.AddStateValue(app, tfjsonpath.New("id")),
+						newPassword.AddStateValue(app, tfjsonpath.New("password")),
+						statecheck.ExpectKnownValue(app, tfjsonpath.New("password"), knownvalue.StringRegexp(passwordRE)),
+					},
+					Check: resource.ComposeTestCheckFunc(p.panelMatchesState(app), func(*terraform.State) error {
+						if got := p.Requests(paneltest.RouteRotatePassword) - rotatesBefore; got != 1 {
+							return fmt.Errorf("rotate-password called %d times, want 1", got)
+						}
+						if got := p.Requests(paneltest.RouteCreateDatabase); got != 1 {
+							return fmt.Errorf("create called %d times, want 1: a rotation must not replace", got)
+						}
+						return nil
+					}),
+				},
+				{
+					// Removing the triggers is a change too: it rotates once more, in place.
+					Config: p.config(appConfig("")),
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(app, plancheck.ResourceActionUpdate),
+					}},
+					ConfigStateChecks: []statecheck.StateCheck{
+						sameID.AddStateValue(app, tfjsonpath.New("id")),
+						newPassword.AddStateValue(app, tfjsonpath.New("password")),
+					},
+					Check: p.panelMatchesState(app),
+				},
+			},
+		})
+	})
+}
+
+func TestServerDatabase_outOfBandRotationIsPickedUp(t *testing.T) {
+	eachFlavor(t, func(t *testing.T, p *testPanel) {
+		var rotated string
+		resource.UnitTest(t, resource.TestCase{
+			TerraformVersionChecks:   minTerraform,
+			ProtoV6ProviderFactories: providerFactories,
+			Steps: []resource.TestStep{
+				{Config: p.config(appConfig(""))},
+				{
+					PreConfig: func() {
+						db := p.Databases(p.server.Identifier)[0]
+						rotated = p.RotatePassword(p.server.Identifier, db.ID)
+					},
+					RefreshState: true,
+					Check: func(s *terraform.State) error {
+						if s.RootModule().Resources[app].Primary.Attributes["password"] != rotated {
+							return errors.New("refresh did not pick up the password rotated on the panel")
+						}
+						return nil
+					},
+				},
+				{
+					Config: p.config(appConfig("")),
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectEmptyPlan(),
+					}},
+					Check: p.panelMatchesState(app),
+				},
+			},
+		})
+	})
+}
+
+func TestServerDatabase_outOfBandDeletionIsPlannedAsCreate(t *testing.T) {
+	eachFlavor(t, func(t *testing.T, p *testPanel) {
+		resource.UnitTest(t, resource.TestCase{
+			TerraformVersionChecks:   minTerraform,
+			ProtoV6ProviderFactories: providerFactories,
+			Steps: []resource.TestStep{
+				{Config: p.config(appConfig(""))},
+				{
+					PreConfig: func() {
+						db := p.Databases(p.server.Identifier)[0]
+						if !p.DeleteDatabase(p.server.Identifier, db.ID) {
+							t.Fatal("out-of-band delete failed")
+						}
+					},
+					Config: p.config(appConfig("")),
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(app, plancheck.ResourceActionCreate),
+					}},
+					Check: p.panelMatchesState(app),
+				},
+			},
+		})
+	})
+}
+
+func TestServerDatabase_nameOrRemoteChangeReplaces(t *testing.T) {
+	eachFlavor(t, func(t *testing.T, p *testPanel) {
+		otherID := statecheck.CompareValue(compare.ValuesDiffer())
+		resource.UnitTest(t, resource.TestCase{
+			TerraformVersionChecks:   minTerraform,
+			ProtoV6ProviderFactories: providerFactories,
+			Steps: []resource.TestStep{
+				{
+					Config:            p.config(appConfig("")),
+					ConfigStateChecks: []statecheck.StateCheck{otherID.AddStateValue(app, tfjsonpath.New("id"))},
+				},
+				{
+					Config: p.config(`
+resource "pterodactyl_server_database" "app" {
+  server_id = "SERVER"
+  name      = "app2"
+}`),
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(app, plancheck.ResourceActionDestroyBeforeCreate),
+						plancheck.ExpectKnownValue(app, tfjsonpath.New("database_name"), knownvalue.StringExact("s12_app2")),
+					}},
+					ConfigStateChecks: []statecheck.StateCheck{otherID.AddStateValue(app, tfjsonpath.New("id"))},
+					Check:             p.panelMatchesState(app),
+				},
+				{
+					Config: p.config(`
+resource "pterodactyl_server_database" "app" {
+  server_id = "SERVER"
+  name      = "app2"
+  remote    = "10.0.0.%"
+}`),
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(app, plancheck.ResourceActionDestroyBeforeCreate),
+					}},
+					ConfigStateChecks: []statecheck.StateCheck{
+						otherID.AddStateValue(app, tfjsonpath.New("id")),
+						statecheck.ExpectKnownValue(app, tfjsonpath.New("remote"), knownvalue.StringExact("10.0.0.%")),
+					},
+					Check: p.panelMatchesState(app),
+				},
+			},
+		})
+	})
+}
+
+func TestServerDatabase_shortIDAndUUIDAreTheSameServer(t *testing.T) {
+	eachFlavor(t, func(t *testing.T, p *testPanel) {
+		byUUID := p.providerBlock(p.key) + fmt.Sprintf(`
+resource "pterodactyl_server_database" "app" {
+  server_id = %q
+  name      = "app"
+}`, p.server.UUID)
+		sameID := statecheck.CompareValue(compare.ValuesSame())
+		samePassword := statecheck.CompareValue(compare.ValuesSame())
+		same := func() []statecheck.StateCheck {
+			return []statecheck.StateCheck{
+				sameID.AddStateValue(app, tfjsonpath.New("id")),
+				samePassword.AddStateValue(app, tfjsonpath.New("password")),
+			}
+		}
+		// Terraform requires a planned value to equal the configuration, so the switch shows as
+		// an in-place update of server_id; it must never replace, rotate or call the panel.
+		inPlace := resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+			plancheck.ExpectResourceAction(app, plancheck.ResourceActionUpdate),
+			plancheck.ExpectKnownValue(app, tfjsonpath.New("password"), knownvalue.StringRegexp(passwordRE)),
+		}}
+		writes := func() int {
+			return p.Requests(paneltest.RouteCreateDatabase) + p.Requests(paneltest.RouteRotatePassword) + p.Requests(paneltest.RouteDeleteDatabase)
+		}
+		noWrites := func(*terraform.State) error {
+			if n := writes(); n != 1 {
+				return fmt.Errorf("the panel saw %d writes, want only the first create", n)
+			}
+			return nil
+		}
+		resource.UnitTest(t, resource.TestCase{
+			TerraformVersionChecks:   minTerraform,
+			ProtoV6ProviderFactories: providerFactories,
+			Steps: []resource.TestStep{
+				{Config: p.config(appConfig("")), ConfigStateChecks: same()},
+				{Config: byUUID, ConfigPlanChecks: inPlace, ConfigStateChecks: same(), Check: noWrites},
+				{
+					Config:           byUUID,
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				},
+				{Config: p.config(appConfig("")), ConfigPlanChecks: inPlace, ConfigStateChecks: same(), Check: resource.ComposeTestCheckFunc(noWrites, p.panelMatchesState(app))},
+			},
+		})
+	})
+}
+
+func TestServerDatabase_import(t *testing.T) {
+	eachFlavor(t, func(t *testing.T, p *testPanel) {
+		cfg := p.config(appConfig(""))
+		idOf := func(ref func(s *terraform.State) string) resource.ImportStateIdFunc {
+			return func(s *terraform.State) (string, error) { return p.server.Identifier + "/" + ref(s), nil }
+		}
+		byID := idOf(func(s *terraform.State) string { return s.RootModule().Resources[app].Primary.ID })
+		byName := idOf(func(*terraform.State) string { return "app" })
+		byStoredName := idOf(func(*terraform.State) string { return "s12_app" })
+		byUUID := func(s *terraform.State) (string, error) {
+			return p.server.UUID + "/" + s.RootModule().Resources[app].Primary.ID, nil
+		}
+		importStep := func(kind resource.ImportStateKind, id resource.ImportStateIdFunc, ignore ...string) resource.TestStep {
+			step := resource.TestStep{
+				Config:                  cfg,
+				ResourceName:            app,
+				ImportState:             true,
+				ImportStateKind:         kind,
+				ImportStateIdFunc:       id,
+				ImportStateVerify:       kind == resource.ImportCommandWithID,
+				ImportStateVerifyIgnore: append([]string{"timeouts"}, ignore...),
+			}
+			if kind == resource.ImportBlockWithID {
+				// An import block plans the import with the configuration: nothing else may change.
+				step.ImportPlanChecks = resource.ImportPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(app, plancheck.ResourceActionNoop),
+					plancheck.ExpectKnownValue(app, tfjsonpath.New("database_name"), knownvalue.StringExact("s12_app")),
+					plancheck.ExpectKnownValue(app, tfjsonpath.New("password"), knownvalue.StringRegexp(passwordRE)),
+				}}
+			}
+			return step
+		}
+		var rotatesAfterCreate int
+		resource.UnitTest(t, resource.TestCase{
+			TerraformVersionChecks:   minTerraform,
+			ProtoV6ProviderFactories: providerFactories,
+			Steps: []resource.TestStep{
+				{Config: cfg, Check: func(*terraform.State) error {
+					rotatesAfterCreate = p.Requests(paneltest.RouteRotatePassword)
+					return nil
+				}},
+				importStep(resource.ImportCommandWithID, byID),
+				importStep(resource.ImportCommandWithID, byName),
+				importStep(resource.ImportCommandWithID, byStoredName),
+				// Imported by UUID, the state keeps the UUID the user wrote.
+				importStep(resource.ImportCommandWithID, byUUID, "server_id"),
+				importStep(resource.ImportBlockWithID, byID),
+				importStep(resource.ImportBlockWithID, byName),
+				{
+					Config: cfg,
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectEmptyPlan(),
+					}},
+					Check: func(*terraform.State) error {
+						if n := p.Requests(paneltest.RouteRotatePassword) - rotatesAfterCreate; n != 0 {
+							return fmt.Errorf("import rotated the password %d times", n)
+						}
+						return nil
+					},
+				},
+			},
+		})
+	})
+}
+
+func TestServerDatabase_importAdoptsTriggersWithoutRotating(t *testing.T) {
+	p := startPanel(t, paneltest.Pterodactyl)
+	seeded := p.AddDatabase(p.server.Identifier, "legacy", "%")
+	cfg := p.config(`
+import {
+  to = pterodactyl_server_database.app
+  id = "SERVER/legacy"
+}
+resource "pterodactyl_server_database" "app" {
+  server_id           = "SERVER"
+  name                = "legacy"
+  rotate_when_changed = { schedule = "2026-11" }
+}`)
+	resource.UnitTest(t, resource.TestCase{
+		TerraformVersionChecks:   minTerraform,
+		ProtoV6ProviderFactories: providerFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					// The triggers are recorded in place, and the password stays known: no rotation.
+					plancheck.ExpectResourceAction(app, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(app, tfjsonpath.New("password"), knownvalue.StringExact(seeded.Password)),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(app, tfjsonpath.New("id"), knownvalue.StringExact(seeded.ID)),
+					statecheck.ExpectKnownValue(app, tfjsonpath.New("password"), knownvalue.StringExact(seeded.Password)),
+				},
+				Check: func(*terraform.State) error {
+					if n := p.Requests(paneltest.RouteRotatePassword); n != 0 {
+						return fmt.Errorf("import rotated the password %d times", n)
+					}
+					return nil
+				},
+			},
+			{
+				// After that, a change of the triggers rotates as usual.
+				Config: p.config(`
+resource "pterodactyl_server_database" "app" {
+  server_id           = "SERVER"
+  name                = "legacy"
+  rotate_when_changed = { schedule = "2026-12" }
+}`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(app, plancheck.ResourceActionUpdate),
+					plancheck.ExpectUnknownValue(app, tfjsonpath.New("password")),
+				}},
+				Check: func(*terraform.State) error {
+					if n := p.Requests(paneltest.RouteRotatePassword); n != 1 {
+						return fmt.Errorf("rotate-password called %d times, want 1", n)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
+
+func TestServerDatabase_importErrors(t *testing.T) {
+	p := startPanel(t, paneltest.Pterodactyl)
+	p.AddDatabase(p.server.Identifier, "app", "%")
+	cases := []struct {
+		id   string
+		want []string
+	}{
+		{"nonsense", []string{"not of the form <server>/<database>", "<server>/<database id>", "<server>/<name>"}},
+		{p.server.Identifier + "/", []string{"not of the form"}},
+		{p.server.Identifier + "/a/b", []string{"not of the form"}},
+		{"abc/app", []string{`"abc", which is neither an 8-character server identifier`}},
+		{p.server.Identifier + "/missing", []string{`has no database with the id or name "missing"`, "s12_app"}},
+		{"0000ffff/app", []string{"Server 0000ffff does not exist, or the API key's user has no access"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.id, func(t *testing.T) {
+			resource.UnitTest(t, resource.TestCase{
+				TerraformVersionChecks:   minTerraform,
+				ProtoV6ProviderFactories: providerFactories,
+				Steps: []resource.TestStep{{
+					Config:        p.config(appConfig("")),
+					ResourceName:  app,
+					ImportState:   true,
+					ImportStateId: tc.id,
+					ExpectError:   errorRE(tc.want...),
+				}},
+			})
+		})
+	}
+}

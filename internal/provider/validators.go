@@ -1,0 +1,111 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+
+	"github.com/panelform/terraform-provider-pterodactyl/internal/panel"
+)
+
+// panelRuleValidator checks a string with one of the panel's own rules, at plan time, so a
+// value the panel would refuse never reaches it.
+type panelRuleValidator struct {
+	what  string
+	check func(string) error
+}
+
+var (
+	nameValidator   = panelRuleValidator{what: "A database name", check: panel.ValidateName}
+	remoteValidator = panelRuleValidator{what: "A remote host pattern", check: panel.ValidateRemote}
+)
+
+func (v panelRuleValidator) Description(context.Context) string {
+	return v.what + " the panel accepts"
+}
+
+func (v panelRuleValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (v panelRuleValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if err := v.check(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid value for "+req.Path.String(),
+			fmt.Sprintf("%s %s.", req.Path, err))
+	}
+}
+
+// durationValidator accepts Go durations such as "30s".
+type durationValidator struct{}
+
+func (durationValidator) Description(context.Context) string {
+	return "a positive duration such as 30s or 2m"
+}
+
+func (v durationValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (durationValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if d, err := time.ParseDuration(req.ConfigValue.ValueString()); err != nil || d <= 0 {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid duration",
+			fmt.Sprintf("%s must be a positive duration such as \"30s\" or \"2m\", got %q.", req.Path, req.ConfigValue.ValueString()))
+	}
+}
+
+var (
+	shortIDRE = regexp.MustCompile(`^[A-Za-z0-9]{8}$`)
+	uuidRE    = regexp.MustCompile(`^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$`)
+)
+
+// serverIDProblem says what is wrong with a server reference, or "" when it has the shape of
+// a short identifier or a UUID. Whether the server exists is for the panel to say.
+func serverIDProblem(s string) string {
+	switch {
+	case s == "":
+		return "is empty"
+	case shortIDRE.MatchString(s), uuidRE.MatchString(s):
+		return ""
+	}
+	return "is neither an 8-character server identifier (such as 1a7ce997) nor a server UUID"
+}
+
+// serverIDValidator checks the shape of server_id at plan time.
+type serverIDValidator struct{}
+
+func (serverIDValidator) Description(context.Context) string {
+	return "an 8-character server identifier or a server UUID"
+}
+
+func (v serverIDValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (serverIDValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if p := serverIDProblem(req.ConfigValue.ValueString()); p != "" {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid server_id",
+			fmt.Sprintf("%s %q %s. Copy the identifier from the server's page on the panel.", req.Path, req.ConfigValue.ValueString(), p))
+	}
+}
+
+// replaceUnlessSameServer replaces the database when server_id names another server. The
+// short identifier and the UUID of one server are the same server: that change is recorded in
+// place. (Terraform requires a planned value to equal the configuration, so it cannot be
+// hidden from the plan altogether.)
+var replaceUnlessSameServer = stringplanmodifier.RequiresReplaceIf(
+	func(_ context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
+		resp.RequiresReplace = !panel.SameServer(req.StateValue.ValueString(), req.PlanValue.ValueString())
+	},
+	"Changing the server replaces the database; switching between the server's identifier and UUID does not.",
+	"Changing the server replaces the database; switching between the server's identifier and UUID does not.",
+)
