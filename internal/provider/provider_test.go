@@ -6,8 +6,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
@@ -170,6 +173,72 @@ func TestIsLoopback(t *testing.T) {
 	} {
 		if isLoopback(host) != want {
 			t.Errorf("isLoopback(%q) = %v, want %v", host, !want, want)
+		}
+	}
+}
+
+// configureWith runs the provider's Configure with the given settings; unset ones are null.
+func configureWith(t *testing.T, settings map[string]tftypes.Value) *provider.ConfigureResponse {
+	t.Helper()
+	ctx := t.Context()
+	p := New("test")()
+	var schemaResp provider.SchemaResponse
+	p.Schema(ctx, provider.SchemaRequest{}, &schemaResp)
+	objType, ok := schemaResp.Schema.Type().TerraformType(ctx).(tftypes.Object)
+	if !ok {
+		t.Fatal("provider schema is not an object")
+	}
+	values := map[string]tftypes.Value{}
+	for name, typ := range objType.AttributeTypes {
+		values[name] = tftypes.NewValue(typ, nil)
+	}
+	for name, v := range settings {
+		values[name] = v
+	}
+	resp := &provider.ConfigureResponse{}
+	p.Configure(ctx, provider.ConfigureRequest{
+		TerraformVersion: "1.11.4",
+		Config:           tfsdk.Config{Schema: schemaResp.Schema, Raw: tftypes.NewValue(objType, values)},
+	}, resp)
+	return resp
+}
+
+func TestConfigureWarnsAboutPlainHTTP(t *testing.T) {
+	t.Setenv(EnvPanelURL, "")
+	t.Setenv(EnvAPIKey, "")
+	str := func(s string) tftypes.Value { return tftypes.NewValue(tftypes.String, s) }
+	cases := map[string]bool{
+		"http://panel.example.com":  true,
+		"http://10.0.0.5:8080":      true,
+		"http://127.0.0.1:8080":     false,
+		"http://localhost":          false,
+		"http://[::1]:80":           false,
+		"https://panel.example.com": false,
+	}
+	for url, warn := range cases {
+		resp := configureWith(t, map[string]tftypes.Value{"panel_url": str(url), "api_key": str("k")})
+		if resp.Diagnostics.HasError() {
+			t.Fatalf("%s: %v", url, resp.Diagnostics)
+		}
+		warned := resp.Diagnostics.WarningsCount() == 1 &&
+			strings.Contains(resp.Diagnostics.Warnings()[0].Detail(), "unencrypted")
+		if warned != warn {
+			t.Errorf("%s: warned = %v, want %v (%v)", url, warned, warn, resp.Diagnostics)
+		}
+		if resp.ResourceData == nil || resp.DataSourceData == nil {
+			t.Errorf("%s: no client handed to resources", url)
+		}
+	}
+}
+
+func TestConfigureMaxRetriesFromEnvironment(t *testing.T) {
+	t.Setenv(EnvPanelURL, "https://panel.example.com")
+	t.Setenv(EnvAPIKey, "k")
+	for value, ok := range map[string]bool{"0": true, "7": true, "21": false, "-1": false, "many": false} {
+		t.Setenv(EnvMaxRetries, value)
+		resp := configureWith(t, nil)
+		if resp.Diagnostics.HasError() == ok {
+			t.Errorf("%s=%s: diagnostics %v", EnvMaxRetries, value, resp.Diagnostics)
 		}
 	}
 }

@@ -4,7 +4,15 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	fwresource "github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -14,6 +22,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/panelform/terraform-provider-pterodactyl/internal/panel"
 	"github.com/panelform/terraform-provider-pterodactyl/internal/paneltest"
 )
 
@@ -322,156 +331,80 @@ resource "pterodactyl_server_database" "app" {
 	})
 }
 
-func TestServerDatabase_import(t *testing.T) {
-	eachFlavor(t, func(t *testing.T, p *testPanel) {
-		cfg := p.config(appConfig(""))
-		idOf := func(ref func(s *terraform.State) string) resource.ImportStateIdFunc {
-			return func(s *terraform.State) (string, error) { return p.server.Identifier + "/" + ref(s), nil }
-		}
-		byID := idOf(func(s *terraform.State) string { return s.RootModule().Resources[app].Primary.ID })
-		byName := idOf(func(*terraform.State) string { return "app" })
-		byStoredName := idOf(func(*terraform.State) string { return "s12_app" })
-		byUUID := func(s *terraform.State) (string, error) {
-			return p.server.UUID + "/" + s.RootModule().Resources[app].Primary.ID, nil
-		}
-		importStep := func(kind resource.ImportStateKind, id resource.ImportStateIdFunc, ignore ...string) resource.TestStep {
-			step := resource.TestStep{
-				Config:                  cfg,
-				ResourceName:            app,
-				ImportState:             true,
-				ImportStateKind:         kind,
-				ImportStateIdFunc:       id,
-				ImportStateVerify:       kind == resource.ImportCommandWithID,
-				ImportStateVerifyIgnore: append([]string{"timeouts"}, ignore...),
-			}
-			if kind == resource.ImportBlockWithID {
-				// An import block plans the import with the configuration: nothing else may change.
-				step.ImportPlanChecks = resource.ImportPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(app, plancheck.ResourceActionNoop),
-					plancheck.ExpectKnownValue(app, tfjsonpath.New("database_name"), knownvalue.StringExact("s12_app")),
-					plancheck.ExpectKnownValue(app, tfjsonpath.New("password"), knownvalue.StringRegexp(passwordRE)),
-				}}
-			}
-			return step
-		}
-		var rotatesAfterCreate int
-		resource.UnitTest(t, resource.TestCase{
-			TerraformVersionChecks:   minTerraform,
-			ProtoV6ProviderFactories: providerFactories,
-			Steps: []resource.TestStep{
-				{Config: cfg, Check: func(*terraform.State) error {
-					rotatesAfterCreate = p.Requests(paneltest.RouteRotatePassword)
-					return nil
-				}},
-				importStep(resource.ImportCommandWithID, byID),
-				importStep(resource.ImportCommandWithID, byName),
-				importStep(resource.ImportCommandWithID, byStoredName),
-				// Imported by UUID, the state keeps the UUID the user wrote.
-				importStep(resource.ImportCommandWithID, byUUID, "server_id"),
-				importStep(resource.ImportBlockWithID, byID),
-				importStep(resource.ImportBlockWithID, byName),
-				{
-					Config: cfg,
-					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-						plancheck.ExpectEmptyPlan(),
-					}},
-					Check: func(*terraform.State) error {
-						if n := p.Requests(paneltest.RouteRotatePassword) - rotatesAfterCreate; n != 0 {
-							return fmt.Errorf("import rotated the password %d times", n)
-						}
-						return nil
-					},
-				},
-			},
-		})
-	})
-}
-
-func TestServerDatabase_importAdoptsTriggersWithoutRotating(t *testing.T) {
-	p := startPanel(t, paneltest.Pterodactyl)
-	seeded := p.AddDatabase(p.server.Identifier, "legacy", "%")
-	cfg := p.config(`
-import {
-  to = pterodactyl_server_database.app
-  id = "SERVER/legacy"
-}
-resource "pterodactyl_server_database" "app" {
-  server_id           = "SERVER"
-  name                = "legacy"
-  rotate_when_changed = { schedule = "2026-11" }
-}`)
-	resource.UnitTest(t, resource.TestCase{
-		TerraformVersionChecks:   minTerraform,
-		ProtoV6ProviderFactories: providerFactories,
-		Steps: []resource.TestStep{
-			{
-				Config: cfg,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					// The triggers are recorded in place, and the password stays known: no rotation.
-					plancheck.ExpectResourceAction(app, plancheck.ResourceActionUpdate),
-					plancheck.ExpectKnownValue(app, tfjsonpath.New("password"), knownvalue.StringExact(seeded.Password)),
-				}},
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(app, tfjsonpath.New("id"), knownvalue.StringExact(seeded.ID)),
-					statecheck.ExpectKnownValue(app, tfjsonpath.New("password"), knownvalue.StringExact(seeded.Password)),
-				},
-				Check: func(*terraform.State) error {
-					if n := p.Requests(paneltest.RouteRotatePassword); n != 0 {
-						return fmt.Errorf("import rotated the password %d times", n)
-					}
-					return nil
-				},
-			},
-			{
-				// After that, a change of the triggers rotates as usual.
-				Config: p.config(`
-resource "pterodactyl_server_database" "app" {
-  server_id           = "SERVER"
-  name                = "legacy"
-  rotate_when_changed = { schedule = "2026-12" }
-}`),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(app, plancheck.ResourceActionUpdate),
-					plancheck.ExpectUnknownValue(app, tfjsonpath.New("password")),
-				}},
-				Check: func(*terraform.State) error {
-					if n := p.Requests(paneltest.RouteRotatePassword); n != 1 {
-						return fmt.Errorf("rotate-password called %d times, want 1", n)
-					}
-					return nil
-				},
-			},
-		},
-	})
-}
-
-func TestServerDatabase_importErrors(t *testing.T) {
-	p := startPanel(t, paneltest.Pterodactyl)
-	p.AddDatabase(p.server.Identifier, "app", "%")
-	cases := []struct {
-		id   string
-		want []string
-	}{
-		{"nonsense", []string{"not of the form <server>/<database>", "<server>/<database id>", "<server>/<name>"}},
-		{p.server.Identifier + "/", []string{"not of the form"}},
-		{p.server.Identifier + "/a/b", []string{"not of the form"}},
-		{"abc/app", []string{`"abc", which is neither an 8-character server identifier`}},
-		{p.server.Identifier + "/missing", []string{`has no database with the id or name "missing"`, "s12_app"}},
-		{"0000ffff/app", []string{"Server 0000ffff does not exist, or the API key's user has no access"}},
+// readDirectly runs the resource's Read on a state holding model, as Terraform would.
+func readDirectly(t *testing.T, r *serverDatabaseResource, model serverDatabaseModel) (*fwresource.ReadResponse, serverDatabaseModel) {
+	t.Helper()
+	ctx := t.Context()
+	var schemaResp fwresource.SchemaResponse
+	r.Schema(ctx, fwresource.SchemaRequest{}, &schemaResp)
+	state := tfsdk.State{Schema: schemaResp.Schema, Raw: tftypes.NewValue(schemaResp.Schema.Type().TerraformType(ctx), nil)}
+	model.Timeouts = timeouts.Value{Object: types.ObjectNull(map[string]attr.Type{
+		"create": types.StringType, "read": types.StringType, "update": types.StringType, "delete": types.StringType,
+	})}
+	model.RotateWhenChanged = types.MapNull(types.StringType)
+	if diags := state.Set(ctx, &model); diags.HasError() {
+		t.Fatal(diags)
 	}
-	for _, tc := range cases {
-		t.Run(tc.id, func(t *testing.T) {
-			resource.UnitTest(t, resource.TestCase{
-				TerraformVersionChecks:   minTerraform,
-				ProtoV6ProviderFactories: providerFactories,
-				Steps: []resource.TestStep{{
-					Config:        p.config(appConfig("")),
-					ResourceName:  app,
-					ImportState:   true,
-					ImportStateId: tc.id,
-					ExpectError:   errorRE(tc.want...),
-				}},
-			})
+	resp := &fwresource.ReadResponse{State: state}
+	r.Read(ctx, fwresource.ReadRequest{State: state}, resp)
+	var out serverDatabaseModel
+	if !resp.State.Raw.IsNull() {
+		if diags := resp.State.Get(ctx, &out); diags.HasError() {
+			t.Fatal(diags)
+		}
+	}
+	return resp, out
+}
+
+func TestRead_withoutViewPermissionWarnsOncePerServer(t *testing.T) {
+	for _, flavor := range flavors {
+		t.Run(string(flavor), func(t *testing.T) {
+			p := startPanel(t, flavor)
+			a := p.AddDatabase(p.server.Identifier, "alpha", "%")
+			b := p.AddDatabase(p.server.Identifier, "beta", "%")
+			client, err := panel.New(panel.Config{URL: p.URL(), APIKey: p.withoutPermission(p.ViewPasswordPermission())})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := &serverDatabaseResource{data: &providerData{client: client}}
+			warnings := 0
+			for _, db := range []paneltest.Database{a, b} {
+				resp, got := readDirectly(t, r, serverDatabaseModel{
+					ID: types.StringValue(db.ID), ServerID: types.StringValue(p.server.Identifier),
+					Name: types.StringValue("x"), Password: types.StringValue("stored-password"),
+				})
+				if resp.Diagnostics.HasError() {
+					t.Fatal(resp.Diagnostics)
+				}
+				if got.Password.ValueString() != "stored-password" || got.Username.ValueString() != db.Username {
+					t.Fatalf("read = %+v; the stored password must be kept and the rest refreshed", got)
+				}
+				for _, w := range resp.Diagnostics.Warnings() {
+					warnings++
+					if !strings.Contains(w.Detail(), "lacks the database.view_password permission (Pelican: database.view-password)") {
+						t.Fatalf("warning does not name the permission: %s", w.Detail())
+					}
+				}
+			}
+			if warnings != 1 {
+				t.Fatalf("%d warnings for two databases of one server, want 1", warnings)
+			}
 		})
+	}
+}
+
+func TestRead_goneServerRemovesWithWarning(t *testing.T) {
+	p := startPanel(t, paneltest.Pterodactyl)
+	client, err := panel.New(panel.Config{URL: p.URL(), APIKey: p.key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &serverDatabaseResource{data: &providerData{client: client}}
+	resp, _ := readDirectly(t, r, serverDatabaseModel{ID: types.StringValue("abcdefgh"), ServerID: types.StringValue("0000ffff")})
+	if !resp.State.Raw.IsNull() {
+		t.Fatal("a database of a server the panel no longer shows must leave state")
+	}
+	if resp.Diagnostics.WarningsCount() != 1 || !strings.Contains(resp.Diagnostics.Warnings()[0].Detail(), "answered 404 for server 0000ffff") {
+		t.Fatalf("diagnostics = %v", resp.Diagnostics)
 	}
 }

@@ -1,0 +1,90 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+
+	"github.com/panelform/terraform-provider-pterodactyl/internal/panel"
+)
+
+func apiError(status int, code, detail string) error {
+	return &panel.APIError{Operation: "op", StatusCode: status, Errors: []panel.ErrorItem{{Code: code, Detail: detail}}}
+}
+
+func TestAdvice(t *testing.T) {
+	op := operation{summary: "Cannot create the database", server: "1a7ce997", permission: panel.PermissionCreate, timeout: "create", limit: 10 * time.Minute}
+	cases := []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"timeout", fmt.Errorf("create: %w", context.DeadlineExceeded), `create timeout of 10m0s. Raise it in the resource's timeouts block (timeouts { create = "10m" })`},
+		{"unauthorized", apiError(401, panel.CodeAuthentication, "Unauthenticated."), "did not accept the API key"},
+		{"application key", apiError(403, panel.CodeAccessDenied, "You are attempting to use an application API key on an endpoint that requires a client API key."), "Create a client API key"},
+		{"ip allow-list", apiError(403, panel.CodeAccessDenied, "This IP address (10.0.0.1) does not have permission to access the API using these credentials."), "allowed IPs"},
+		{"permission", apiError(403, panel.CodeAccessDenied, "This action is unauthorized."), "lacks the database.create permission on server 1a7ce997"},
+		{"not found", apiError(404, panel.CodeNotFound, "The requested resource could not be found on the server."), "Server 1a7ce997 does not exist"},
+		{"conflict", apiError(409, panel.CodeServerStateConflict, "This server is currently suspended and the functionality requested is unavailable."), "Terraform state was kept"},
+		{"no host", apiError(400, panel.CodeNoSuitableHost, "No database host was found that meets the requirements for this server."), "no database host for this server's node"},
+		{"feature off", apiError(500, "DatabaseClientFeatureNotEnabledException", "An unexpected error was encountered"), "Client database management is turned off"},
+		{"rate limited", apiError(429, panel.CodeThrottle, "Too Many Attempts."), "lower -parallelism, raise max_retries"},
+		{"not the panel", &panel.NotPanelError{Operation: "op", URL: "https://x", StatusCode: 200, ContentType: "text/html"}, "Set panel_url"},
+		{"transport", &panel.TransportError{Operation: "op", URL: "https://x", Err: errors.New("connection refused")}, "can be reached from this machine"},
+		{"server error", apiError(500, "HttpException", "An unexpected error was encountered"), "The panel failed while handling the request"},
+		{"other", errors.New("boom"), "Check the panel's message above."},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var diags diag.Diagnostics
+			op.addError(&diags, tc.err)
+			if len(diags) != 1 || diags[0].Summary() != op.summary {
+				t.Fatalf("diagnostics = %v", diags)
+			}
+			detail := diags[0].Detail()
+			if !strings.Contains(detail, tc.err.Error()) || !strings.Contains(detail, tc.want) {
+				t.Fatalf("detail %q\nwant it to contain the error and %q", detail, tc.want)
+			}
+		})
+	}
+}
+
+func TestValidationErrorsNameTheAttribute(t *testing.T) {
+	err := &panel.APIError{StatusCode: 422, Errors: []panel.ErrorItem{
+		{Code: panel.CodeValidation, Detail: "The database must be at least 3 characters.", SourceField: "database", Rule: "min"},
+		{Code: panel.CodeValidation, Detail: "The remote format is invalid.", SourceField: "remote", Rule: "regex"},
+		{Code: panel.CodeValidation, Detail: "Something else.", SourceField: "other", Rule: "x"},
+	}}
+	var diags diag.Diagnostics
+	operation{summary: "Cannot create the database"}.addError(&diags, err)
+	if len(diags) != 3 {
+		t.Fatalf("diagnostics = %v", diags)
+	}
+	want := []struct {
+		path   path.Path
+		detail string
+	}{
+		{path.Root("name"), `The panel refused name (rule "min"): The database must be at least 3 characters.`},
+		{path.Root("remote"), `The panel refused remote (rule "regex"): The remote format is invalid.`},
+		{path.Empty(), "The panel refused the request: Something else."},
+	}
+	for i, w := range want {
+		withPath, ok := diags[i].(diag.DiagnosticWithPath)
+		if w.path.Equal(path.Empty()) {
+			if ok {
+				t.Errorf("diagnostic %d has a path", i)
+			}
+		} else if !ok || !withPath.Path().Equal(w.path) {
+			t.Errorf("diagnostic %d path = %v, want %s", i, diags[i], w.path)
+		}
+		if diags[i].Detail() != w.detail {
+			t.Errorf("diagnostic %d detail = %q, want %q", i, diags[i].Detail(), w.detail)
+		}
+	}
+}
