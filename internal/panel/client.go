@@ -15,6 +15,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"mime"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -67,6 +68,7 @@ type Client struct {
 	maxWait    time.Duration
 	http       *http.Client
 	log        Logger
+	creates    serverLocks
 
 	// sleep and now are replaced in tests to observe waits without spending them.
 	sleep func(ctx context.Context, d time.Duration) error
@@ -155,13 +157,17 @@ type call struct {
 	path   string // under /api/client, already escaped
 	query  url.Values
 	body   any
+	// untilDeadline lets retries wait as long as the caller's deadline allows instead of
+	// MaxRetryWait: Pelican's create throttle asks for waits of up to a minute per window.
+	untilDeadline bool
 }
 
 // outcome tells the caller what happened across attempts.
 type outcome struct {
 	attempts int
-	// ambiguous is true when an earlier attempt may have been applied by the panel without
-	// the client seeing the answer: a transport error after sending, or a 5xx.
+	// ambiguous is true when some attempt of a write may have been applied by the panel
+	// without the client seeing the answer: a lost connection after the request could have
+	// been sent, or a 5xx.
 	ambiguous bool
 }
 
@@ -179,6 +185,9 @@ func (cl *Client) do(ctx context.Context, c call, out any) (outcome, error) {
 	for {
 		res.attempts++
 		status, err := cl.attempt(ctx, c, body, out)
+		if c.method != http.MethodGet && mayHaveApplied(status, err) {
+			res.ambiguous = true
+		}
 		wait, retry := retryable(err)
 		if !retry {
 			return res, finish(res, err)
@@ -189,11 +198,8 @@ func (cl *Client) do(ctx context.Context, c call, out any) (outcome, error) {
 		if wait <= 0 {
 			wait = cl.backoff(res.attempts)
 		}
-		if reason := cl.stop(ctx, res.attempts, waited, wait); reason != "" {
+		if reason := cl.stop(ctx, c, res.attempts, waited, wait); reason != "" {
 			return res, finish(res, fmt.Errorf("%w (%s)", err, reason))
-		}
-		if status == 0 || status >= 500 {
-			res.ambiguous = res.ambiguous || c.method != http.MethodGet
 		}
 		cl.log.Warn(ctx, "panel request failed; retrying", map[string]any{
 			"operation": c.op, "attempt": res.attempts, "wait_ms": wait.Milliseconds(), "error": err.Error(),
@@ -206,15 +212,16 @@ func (cl *Client) do(ctx context.Context, c call, out any) (outcome, error) {
 }
 
 // stop returns why no further attempt may be made, or "" to go on.
-func (cl *Client) stop(ctx context.Context, attempts int, waited, wait time.Duration) string {
+func (cl *Client) stop(ctx context.Context, c call, attempts int, waited, wait time.Duration) string {
 	if attempts > cl.maxRetries {
 		return fmt.Sprintf("gave up after %d attempts", attempts)
 	}
-	if waited+wait > cl.maxWait {
+	if !c.untilDeadline && waited+wait > cl.maxWait {
 		return fmt.Sprintf("gave up after %d attempts: waiting %s more would pass the retry wait limit of %s",
 			attempts, wait.Round(time.Second), cl.maxWait)
 	}
-	if dl, ok := ctx.Deadline(); ok && cl.now().Add(wait).After(dl) {
+	// Deadlines are on the real clock, whatever clock the panel's headers are read with.
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
 		return fmt.Sprintf("gave up after %d attempts: waiting %s more would pass the operation's deadline",
 			attempts, wait.Round(time.Second))
 	}
@@ -341,6 +348,26 @@ type errorEnvelope struct {
 func jsonContentType(ct string) bool {
 	mt, _, err := mime.ParseMediaType(ct)
 	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
+}
+
+// mayHaveApplied reports whether a failed attempt may still have changed the panel: a 5xx,
+// or a connection lost after it was made. A refused or unresolvable connection never sent
+// the request.
+func mayHaveApplied(status int, err error) bool {
+	if err == nil {
+		return false
+	}
+	if status >= 500 {
+		return true
+	}
+	var te *TransportError
+	if !errors.As(err, &te) {
+		return false
+	}
+	var opErr *net.OpError
+	var dnsErr *net.DNSError
+	neverSent := (errors.As(err, &opErr) && opErr.Op == "dial") || errors.As(err, &dnsErr)
+	return !neverSent
 }
 
 // retryable says whether the outcome of an attempt is worth another one, and how long the

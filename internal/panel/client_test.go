@@ -83,10 +83,12 @@ const listBody = `{"object":"list","data":[]}`
 
 func TestRequestHeaders(t *testing.T) {
 	var got []http.Header
+	var methods []string
 	var mu sync.Mutex
 	c, _, _ := handlerClient(t, func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		got = append(got, r.Header.Clone())
+		methods = append(methods, r.Method)
 		mu.Unlock()
 		if r.Method == http.MethodPost {
 			writeJSON(w, 200, `{"object":"server_database","attributes":{"id":"abcdEFGH","name":"s1_db","host":{"address":"h","port":3306}}}`)
@@ -112,11 +114,17 @@ func TestRequestHeaders(t *testing.T) {
 			t.Errorf("request %d: User-Agent = %q", i, h.Get("User-Agent"))
 		}
 	}
-	if ct := got[0].Get("Content-Type"); ct != "" {
-		t.Errorf("GET without a body sent Content-Type %q", ct)
+	if len(got) != 3 {
+		t.Fatalf("%d requests, want a list, the create's pre-check list and the create", len(got))
 	}
-	if ct := got[1].Get("Content-Type"); ct != "application/json" {
-		t.Errorf("POST Content-Type = %q", ct)
+	for i, h := range got {
+		want := ""
+		if methods[i] == http.MethodPost {
+			want = "application/json"
+		}
+		if ct := h.Get("Content-Type"); ct != want {
+			t.Errorf("%s sent Content-Type %q, want %q", methods[i], ct, want)
+		}
 	}
 }
 
@@ -474,7 +482,11 @@ func TestNotThePanel(t *testing.T) {
 }
 
 func TestErrorEnvelope(t *testing.T) {
-	c, _, _ := handlerClient(t, func(w http.ResponseWriter, _ *http.Request) {
+	c, _, _ := handlerClient(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			writeJSON(w, 200, listBody)
+			return
+		}
 		writeJSON(w, 422, `{"errors":[
 			{"code":"ValidationException","status":"422","detail":"The database must be at least 3 characters.","meta":{"source_field":"database","rule":"min"}},
 			{"code":"ValidationException","status":"422","detail":"The remote format is invalid.","meta":{"source_field":"remote","rule":"regex"}}]}`)

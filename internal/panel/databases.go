@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
+	"sync"
 )
 
 // PasswordState says what an answer told about a database's password.
@@ -147,55 +149,124 @@ type CreateDatabaseInput struct {
 	Remote string `json:"remote"`
 }
 
-// CreateDatabase creates a database. When an earlier attempt may have been applied without
-// its answer arriving (a dropped connection, a gateway error) and the retry is refused
-// because the name is taken, the database that attempt made is found and returned, so a
-// retried create never leaves a duplicate or an orphan.
+// CreateDatabase creates a database. Creates on one server are serialized, as the panel's
+// limits expect (Pelican throttles them per server; Pterodactyl counts against the database
+// limit without a lock), and a create may wait for the panel's rate-limit window for as long
+// as ctx allows.
+//
+// Before sending, the server's databases are listed: a name already taken gives a
+// *NameTakenError naming the existing database. When an attempt may have been applied
+// without its answer arriving (a lost connection, a 5xx), the database it made is looked up
+// and returned, so a create never leaves a duplicate or an orphan. Only a database that was
+// not there before this call is taken as its own.
 func (cl *Client) CreateDatabase(ctx context.Context, server string, in CreateDatabaseInput) (*Database, error) {
+	op := fmt.Sprintf("create database %q on server %s", in.Name, server)
+	release, err := cl.creates.acquire(ctx, server)
+	if err != nil {
+		return nil, fmt.Errorf("%s: waiting for other creates on the server: %w", op, err)
+	}
+	defer release()
+
+	before, err := cl.ListDatabases(ctx, server, false)
+	listed := err == nil
+	switch {
+	case IsForbidden(err):
+		// A key may hold database.create without database.read; it creates without the
+		// check, and without adopting lost attempts, which needs the list.
+	case err != nil:
+		return nil, err
+	}
+	if existing := findStored(before, in.Name, nil); existing != nil {
+		return nil, &NameTakenError{Operation: op, Server: server, Existing: *existing}
+	}
+
 	var item databaseItem
-	res, err := cl.do(ctx, call{
-		op:     fmt.Sprintf("create database %q on server %s", in.Name, server),
-		method: http.MethodPost,
-		path:   databasesPath(server),
-		body:   in,
-	}, &item)
+	res, err := cl.do(ctx, call{op: op, method: http.MethodPost, path: databasesPath(server), body: in, untilDeadline: true}, &item)
 	if err == nil {
 		db := item.Attributes.toDatabase()
 		return &db, nil
 	}
-	if !res.ambiguous || !IsNameTaken(err) {
+	if !res.ambiguous || !listed {
 		return nil, err
 	}
-	db, findErr := cl.findCreated(ctx, server, in)
+	// The lookup gets a moment of its own: the call's deadline may be what ended it.
+	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cl.timeout)
+	defer cancel()
+	after, findErr := cl.ListDatabases(lctx, server, true)
 	if findErr != nil {
-		return nil, errors.Join(err, fmt.Errorf("looking for the database an earlier attempt created: %w", findErr))
+		return nil, errors.Join(err, fmt.Errorf("looking for a database an unanswered attempt may have created: %w", findErr))
 	}
-	if db == nil {
+	db := findStored(after, in.Name, before)
+	if db == nil || db.Remote != in.Remote {
 		return nil, err
 	}
-	cl.log.Warn(ctx, "an earlier create attempt was applied without its answer arriving; using the database it made",
+	cl.log.Warn(ctx, "a create attempt was applied without its answer arriving; using the database it made",
 		map[string]any{"server": server, "database_id": db.ID})
 	return db, nil
 }
 
-// findCreated looks up the database a lost create attempt made: the stored name for in.Name
-// on this server with the same remote. Nil when there is none.
-func (cl *Client) findCreated(ctx context.Context, server string, in CreateDatabaseInput) (*Database, error) {
-	srv, err := cl.GetServer(ctx, server)
-	if err != nil {
-		return nil, err
-	}
-	want := PrefixedName(srv.InternalID, in.Name)
-	dbs, err := cl.ListDatabases(ctx, server, true)
-	if err != nil {
-		return nil, err
-	}
+// findStored finds the database the panel stores for the requested name, leaving out those
+// already in skip. Every database of a server shares its s{N}_ prefix, so each one's own
+// prefix says what the name would be stored as.
+func findStored(dbs []Database, name string, skip []Database) *Database {
 	for i := range dbs {
-		if dbs[i].Name == want && dbs[i].Remote == in.Remote {
-			return &dbs[i], nil
+		m := prefixRE.FindStringSubmatch(dbs[i].Name)
+		if m == nil {
+			continue
+		}
+		id, err := strconv.Atoi(m[1])
+		if err != nil || dbs[i].Name != PrefixedName(id, name) || findByID(skip, dbs[i].ID) {
+			continue
+		}
+		return &dbs[i]
+	}
+	return nil
+}
+
+func findByID(dbs []Database, id string) bool {
+	for i := range dbs {
+		if dbs[i].ID == id {
+			return true
 		}
 	}
-	return nil, nil
+	return false
+}
+
+// NameTakenError means the server already has a database with the requested name.
+type NameTakenError struct {
+	Operation string
+	Server    string
+	Existing  Database
+}
+
+func (e *NameTakenError) Error() string {
+	return fmt.Sprintf("%s: server %s already has a database named %s (id %s)", e.Operation, e.Server, e.Existing.Name, e.Existing.ID)
+}
+
+// serverLocks serializes work per server; the zero value is ready to use.
+type serverLocks struct {
+	mu    sync.Mutex
+	slots map[string]chan struct{}
+}
+
+// acquire waits for the server's slot or for ctx, and returns the release function.
+func (l *serverLocks) acquire(ctx context.Context, server string) (func(), error) {
+	l.mu.Lock()
+	if l.slots == nil {
+		l.slots = map[string]chan struct{}{}
+	}
+	slot, ok := l.slots[server]
+	if !ok {
+		slot = make(chan struct{}, 1)
+		l.slots[server] = slot
+	}
+	l.mu.Unlock()
+	select {
+	case slot <- struct{}{}:
+		return func() { <-slot }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // RotateDatabasePassword sets a new random password for the database's user and returns the

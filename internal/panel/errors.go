@@ -162,8 +162,13 @@ func IsTooManyDatabases(err error) bool { return codeIs(err, CodeTooManyDatabase
 func IsNoSuitableHost(err error) bool { return codeIs(err, CodeNoSuitableHost) }
 
 // IsNameTaken reports that a create was refused because the server already has a database
-// with that name, whether validation caught it (422 unique) or the race check did.
+// with that name: found by the client's own check (*NameTakenError), by the panel's
+// validation (422 unique) or by its race check (400 DuplicateDatabaseNameException).
 func IsNameTaken(err error) bool {
+	var taken *NameTakenError
+	if errors.As(err, &taken) {
+		return true
+	}
 	var apiErr *APIError
 	if !errors.As(err, &apiErr) {
 		return false

@@ -18,6 +18,7 @@ type fixture struct {
 	panel  *paneltest.Panel
 	server paneltest.Server
 	client *panel.Client
+	owner  string
 }
 
 func newFixture(t *testing.T, flavor paneltest.Flavor, perms ...string) *fixture {
@@ -28,7 +29,7 @@ func newFixture(t *testing.T, flavor paneltest.Flavor, perms ...string) *fixture
 		perms = []string{"*"}
 	}
 	key := p.AddKey(paneltest.Key{Servers: map[string][]string{srv.Identifier: perms}})
-	return &fixture{panel: p, server: srv, client: newClient(t, p.URL(), key)}
+	return &fixture{panel: p, server: srv, client: newClient(t, p.URL(), key), owner: key}
 }
 
 func newClient(t *testing.T, url, key string) *panel.Client {
@@ -353,5 +354,56 @@ func TestPanelRateLimitHonoured(t *testing.T) {
 	}
 	if n := p.Requests(paneltest.RouteListDatabases); n != 3 {
 		t.Fatalf("list requests = %d, want 3", n)
+	}
+}
+
+func TestExistingNameIsRefusedBeforeSending(t *testing.T) {
+	eachFlavor(t, func(t *testing.T, f *fixture) {
+		existing := f.panel.AddDatabase(f.server.Identifier, "app", "%")
+		// Even with a gateway error queued, nothing is sent and nothing is adopted.
+		f.panel.InjectFault(paneltest.Fault{Route: paneltest.RouteCreateDatabase, Status: 502})
+		_, err := f.client.CreateDatabase(t.Context(), f.server.Identifier, panel.CreateDatabaseInput{Name: "app", Remote: "%"})
+		var taken *panel.NameTakenError
+		if !errors.As(err, &taken) || !panel.IsNameTaken(err) || taken.Existing.ID != existing.ID {
+			t.Fatalf("error = %v, want a NameTakenError for %s", err, existing.ID)
+		}
+		if !strings.Contains(err.Error(), "already has a database named s7_app (id "+existing.ID+")") {
+			t.Fatalf("error %q does not name the existing database", err)
+		}
+		if n := f.panel.Requests(paneltest.RouteCreateDatabase); n != 0 {
+			t.Fatalf("create requests = %d, want 0", n)
+		}
+	})
+}
+
+func TestLostCreateWithoutRetriesIsStillAdopted(t *testing.T) {
+	eachFlavor(t, func(t *testing.T, f *fixture) {
+		c, err := panel.New(panel.Config{URL: f.panel.URL(), APIKey: f.owner, MaxRetries: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.panel.InjectFault(paneltest.Fault{Route: paneltest.RouteCreateDatabase, DropAfterCommit: true})
+		db, err := c.CreateDatabase(t.Context(), f.server.Identifier, panel.CreateDatabaseInput{Name: "app", Remote: "%"})
+		if err != nil {
+			t.Fatalf("the create was applied; it must be adopted even without a retry: %v", err)
+		}
+		dbs := f.panel.Databases(f.server.Identifier)
+		if len(dbs) != 1 || dbs[0].ID != db.ID || dbs[0].Password != db.Password {
+			t.Fatalf("panel %+v, returned %+v", dbs, db)
+		}
+	})
+}
+
+func TestFailedCreateThatMadeNothingIsAnError(t *testing.T) {
+	f := newFixture(t, paneltest.Pterodactyl)
+	f.panel.AddDatabase(f.server.Identifier, "other", "%")
+	f.panel.InjectFault(paneltest.Fault{Route: paneltest.RouteCreateDatabase, Status: 500, Count: 10})
+	_, err := f.client.CreateDatabase(t.Context(), f.server.Identifier, panel.CreateDatabaseInput{Name: "app", Remote: "%"})
+	var apiErr *panel.APIError
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != 500 {
+		t.Fatalf("error = %v, want the panel's 500", err)
+	}
+	if n := len(f.panel.Databases(f.server.Identifier)); n != 1 {
+		t.Fatalf("%d databases, want only the one that was there", n)
 	}
 }

@@ -48,7 +48,15 @@ func (op operation) advice(err error) string {
 	var apiErr *panel.APIError
 	var notPanel *panel.NotPanelError
 	var transport *panel.TransportError
+	var taken *panel.NameTakenError
 	switch {
+	case errors.As(err, &transport) && errors.Is(err, context.DeadlineExceeded):
+		return "A single request to the panel took longer than request_timeout. Raise request_timeout (or " +
+			EnvRequestTimeout + ") in the provider configuration, or check the panel's health."
+	case errors.As(err, &taken):
+		return fmt.Sprintf("To manage the existing database with Terraform, import it instead of creating it: "+
+			"terraform import <resource address> %s/%s, or an import block with id = \"%s/%s\". Or choose another name.",
+			taken.Server, taken.Existing.ID, taken.Server, taken.Existing.ID)
 	case errors.Is(err, context.DeadlineExceeded) && op.timeout != "":
 		return fmt.Sprintf("The operation did not finish within its %s timeout of %s. Raise it in the resource's "+
 			"timeouts block (timeouts { %s = \"10m\" }), or check the panel's health. Terraform state was left as "+

@@ -38,6 +38,8 @@ func TestAdvice(t *testing.T) {
 		{"not the panel", &panel.NotPanelError{Operation: "op", URL: "https://x", StatusCode: 200, ContentType: "text/html"}, "Set panel_url"},
 		{"transport", &panel.TransportError{Operation: "op", URL: "https://x", Err: errors.New("connection refused")}, "can be reached from this machine"},
 		{"server error", apiError(500, "HttpException", "An unexpected error was encountered"), "The panel failed while handling the request"},
+		{"request timeout", &panel.TransportError{Operation: "op", URL: "https://x", Err: fmt.Errorf("read: %w", context.DeadlineExceeded)}, "took longer than request_timeout. Raise request_timeout"},
+		{"name taken", &panel.NameTakenError{Operation: "op", Server: "1a7ce997", Existing: panel.Database{ID: "bEY4yAD5", Name: "s12_app"}}, `terraform import <resource address> 1a7ce997/bEY4yAD5, or an import block with id = "1a7ce997/bEY4yAD5"`},
 		{"other", errors.New("boom"), "Check the panel's message above."},
 	}
 	for _, tc := range cases {

@@ -38,13 +38,11 @@ func (p *testPanel) withoutPermission(perm string) string {
 func TestServerDatabase_planTimeErrors(t *testing.T) {
 	eachFlavor(t, func(t *testing.T, p *testPanel) {
 		p.nothingCreated(t)
-		limited := p.AddServer(paneltest.Server{InternalID: 40, DatabaseLimit: paneltest.Limit(1)})
-		p.AddDatabase(limited.Identifier, "existing", "%")
 		none := p.AddServer(paneltest.Server{InternalID: 41, DatabaseLimit: paneltest.Limit(0)})
 		suspended := p.AddServer(paneltest.Server{InternalID: 42, State: paneltest.ServerState{Suspended: true}})
 		installing := p.AddServer(paneltest.Server{InternalID: 43, State: paneltest.ServerState{Installing: true}})
 		owner := p.AddKey(paneltest.Key{Servers: map[string][]string{
-			p.server.Identifier: {"*"}, limited.Identifier: {"*"}, none.Identifier: {"*"},
+			p.server.Identifier: {"*"}, none.Identifier: {"*"},
 			suspended.Identifier: {"*"}, installing.Identifier: {"*"},
 		}})
 		cases := []struct {
@@ -62,7 +60,6 @@ func TestServerDatabase_planTimeErrors(t *testing.T) {
 			{"malformed server id", owner, "not-a-server", `name = "app"`, []string{`server_id "not-a-server" is neither an 8-character server identifier`}},
 			{"empty server id", owner, "", `name = "app"`, []string{`server_id "" is empty`}},
 			{"unknown server", owner, "0000ffff", `name = "app"`, []string{"Server 0000ffff does not exist, or the API key's user has no access to it"}},
-			{"limit reached", owner, limited.Identifier, `name = "app"`, []string{"Server's database limit reached", "allows 1 databases and has 1"}},
 			{"databases disabled", owner, none.Identifier, `name = "app"`, []string{"has a database limit of 0"}},
 			{"suspended", owner, suspended.Identifier, `name = "app"`, []string{"Server is not available", "is suspended"}},
 			{"installing", owner, installing.Identifier, `name = "app"`, []string{"has not finished installing"}},
@@ -177,5 +174,65 @@ func TestServerDatabase_withoutViewPermissionKeepsPassword(t *testing.T) {
 				},
 			},
 		})
+	})
+}
+
+func TestServerDatabase_databaseLimit(t *testing.T) {
+	eachFlavor(t, func(t *testing.T, p *testPanel) {
+		p.SetDatabaseLimit(p.server.Identifier, paneltest.Limit(1))
+		renamed := `
+resource "pterodactyl_server_database" "app" {
+  server_id = "SERVER"
+  name      = "renamed"
+}`
+		resource.UnitTest(t, resource.TestCase{
+			TerraformVersionChecks:   minTerraform,
+			ProtoV6ProviderFactories: providerFactories,
+			Steps: []resource.TestStep{
+				{Config: p.config(appConfig(""))},
+				{
+					// A full server can still replace its database: the delete runs first.
+					Config: p.config(renamed),
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(app, plancheck.ResourceActionDestroyBeforeCreate),
+					}},
+					Check: p.panelMatchesState(app),
+				},
+				{
+					Config: p.config(renamed + `
+resource "pterodactyl_server_database" "extra" {
+  server_id = "SERVER"
+  name      = "extra"
+}`),
+					ExpectError: errorRE("Cannot create the database", "HTTP 400 (TooManyDatabasesException)",
+						"Server "+p.server.Identifier+" allows 1 databases and has 1"),
+				},
+				{
+					Config: p.config(renamed),
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectEmptyPlan(),
+					}},
+					Check: p.panelMatchesState(app),
+				},
+			},
+		})
+	})
+}
+
+func TestServerDatabase_existingNameSuggestsImport(t *testing.T) {
+	eachFlavor(t, func(t *testing.T, p *testPanel) {
+		existing := p.AddDatabase(p.server.Identifier, "app", "%")
+		resource.UnitTest(t, resource.TestCase{
+			TerraformVersionChecks:   minTerraform,
+			ProtoV6ProviderFactories: providerFactories,
+			Steps: []resource.TestStep{{
+				Config: p.config(appConfig("")),
+				ExpectError: errorRE("already has a database named s12_app (id "+existing.ID+")",
+					"terraform import <resource address> "+p.server.Identifier+"/"+existing.ID),
+			}},
+		})
+		if n := len(p.Databases(p.server.Identifier)); n != 1 {
+			t.Fatalf("%d databases on the panel, want the one that was there", n)
+		}
 	})
 }

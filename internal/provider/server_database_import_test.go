@@ -216,3 +216,74 @@ func TestMatchDatabase(t *testing.T) {
 		t.Errorf("findByName must not match ids: %v", db)
 	}
 }
+
+func TestServerDatabase_importWithoutTriggersAdoptsTheFirstOnes(t *testing.T) {
+	p := startPanel(t, paneltest.Pterodactyl)
+	seeded := p.AddDatabase(p.server.Identifier, "legacy", "%")
+	withTriggers := func(v string) string {
+		return p.config(`
+resource "pterodactyl_server_database" "app" {
+  server_id           = "SERVER"
+  name                = "legacy"
+  rotate_when_changed = { v = "` + v + `" }
+}`)
+	}
+	rotations := func(want int) resource.TestCheckFunc {
+		return func(*terraform.State) error {
+			if n := p.Requests(paneltest.RouteRotatePassword); n != want {
+				return fmt.Errorf("rotate-password called %d times, want %d", n, want)
+			}
+			return nil
+		}
+	}
+	resource.UnitTest(t, resource.TestCase{
+		TerraformVersionChecks:   minTerraform,
+		ProtoV6ProviderFactories: providerFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: p.config(`
+import {
+  to = pterodactyl_server_database.app
+  id = "SERVER/` + seeded.ID + `"
+}
+resource "pterodactyl_server_database" "app" {
+  server_id = "SERVER"
+  name      = "legacy"
+}`),
+				Check: rotations(0),
+			},
+			{
+				// The first triggers after an import are recorded without rotating...
+				Config: withTriggers("1"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(app, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(app, tfjsonpath.New("password"), knownvalue.StringExact(seeded.Password)),
+				}},
+				Check: rotations(0),
+			},
+			{
+				// ...and every change after that rotates.
+				Config: withTriggers("2"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectUnknownValue(app, tfjsonpath.New("password")),
+				}},
+				Check: rotations(1),
+			},
+			{
+				Config: p.config(`
+resource "pterodactyl_server_database" "app" {
+  server_id = "SERVER"
+  name      = "legacy"
+}`),
+				Check: rotations(2),
+			},
+			{
+				Config: withTriggers("3"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectUnknownValue(app, tfjsonpath.New("password")),
+				}},
+				Check: rotations(3),
+			},
+		},
+	})
+}

@@ -15,8 +15,8 @@ import (
 //   - a create against a server that can be read now gets its database_name known, and is
 //     refused now if the panel would refuse it then (truncated name, database limit reached,
 //     missing permission, server suspended or busy);
-//   - an update marks password unknown only when rotate_when_changed changed, and not on the
-//     first plan after an import, which adopts the triggers without rotating.
+//   - an update marks password unknown only when rotate_when_changed changed, except when an
+//     imported database gets its first triggers, which are recorded without rotating.
 func (r *serverDatabaseResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() || r.data == nil {
 		return // destroy, or the provider is not configured yet
@@ -35,7 +35,7 @@ func (r *serverDatabaseResource) ModifyPlan(ctx context.Context, req resource.Mo
 	if resp.Diagnostics.HasError() || plan.RotateWhenChanged.Equal(state.RotateWhenChanged) {
 		return
 	}
-	adopt, diags := adoptingTriggers(ctx, req.Private)
+	adopt, diags := adoptingTriggers(ctx, req.Private, state)
 	resp.Diagnostics.Append(diags...)
 	if adopt || resp.Diagnostics.HasError() {
 		return
@@ -82,8 +82,9 @@ func (r *serverDatabaseResource) planCreate(ctx context.Context, plan *serverDat
 	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("database_name"), stored)...)
 }
 
-// planLimit refuses a create the server's database limit would refuse. Concurrent creates in
-// one apply are still checked by the panel itself at apply time.
+// planLimit reports a create the server's database limit would refuse. A full server is a
+// warning, not an error: when the plan replaces a database, the delete runs first and frees
+// its place, and the panel checks the limit itself at apply time. A limit of 0 allows nothing.
 func (r *serverDatabaseResource) planLimit(ctx context.Context, server string, limit int, resp *resource.ModifyPlanResponse) {
 	if limit == 0 {
 		resp.Diagnostics.AddAttributeError(path.Root("server_id"), "Server allows no databases",
@@ -96,9 +97,9 @@ func (r *serverDatabaseResource) planLimit(ctx context.Context, server string, l
 		return // the limit is only a forecast; apply reports what the panel says
 	}
 	if len(dbs) >= limit {
-		resp.Diagnostics.AddAttributeError(path.Root("server_id"), "Server's database limit reached",
-			fmt.Sprintf("Server %s allows %d databases and has %d, so the panel would refuse another. Remove one, or "+
-				"ask a panel administrator to raise the limit.", server, limit, len(dbs)))
+		resp.Diagnostics.AddAttributeWarning(path.Root("server_id"), "Server's database limit reached",
+			fmt.Sprintf("Server %s allows %d databases and has %d. Unless this plan also deletes one of them, the "+
+				"panel will refuse the create. Remove one, or ask a panel administrator to raise the limit.", server, limit, len(dbs)))
 	}
 }
 

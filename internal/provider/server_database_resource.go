@@ -312,7 +312,7 @@ func (r *serverDatabaseResource) Update(ctx context.Context, req resource.Update
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	adopt, diags := adoptingTriggers(ctx, req.Private)
+	adopt, diags := adoptingTriggers(ctx, req.Private, state)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -336,9 +336,8 @@ func (r *serverDatabaseResource) Update(ctx context.Context, req resource.Update
 		plan.setFromPanel(db)
 		plan.Password = r.passwordAfterWrite(db, server, &resp.Diagnostics)
 	}
-	if adopt {
-		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateAdoptTriggers, nil)...)
-	}
+	// Whatever this update did, the import is behind us: later trigger changes rotate.
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateAdoptTriggers, nil)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
@@ -364,12 +363,13 @@ func (r *serverDatabaseResource) Delete(ctx context.Context, req resource.Delete
 	tflog.Info(ctx, "deleted server database", map[string]any{"server": server, "database_id": state.ID.ValueString()})
 }
 
-// adoptingTriggers reports whether this is the first plan after an import.
+// adoptingTriggers reports whether rotate_when_changed is being set for the first time on an
+// imported database: import never rotates, so those first values are recorded as they are.
 func adoptingTriggers(ctx context.Context, private interface {
 	GetKey(context.Context, string) ([]byte, diag.Diagnostics)
-},
+}, state serverDatabaseModel,
 ) (bool, diag.Diagnostics) {
-	if private == nil {
+	if private == nil || !state.RotateWhenChanged.IsNull() {
 		return false, nil
 	}
 	v, diags := private.GetKey(ctx, privateAdoptTriggers)
