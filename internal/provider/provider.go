@@ -1,6 +1,7 @@
 // Package provider implements the pterodactyl Terraform provider: its configuration, the
-// pterodactyl_server_database resource and the server database data sources. It speaks to
-// the panel only through internal/panel.
+// pterodactyl_server_database resource (with its identity and list resource), the server
+// database data sources, the credentials ephemeral resource and the rotate-password action.
+// It speaks to the panel only through internal/panel.
 package provider
 
 import (
@@ -17,8 +18,11 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -39,7 +43,12 @@ const (
 	EnvCACertificate      = "PTERODACTYL_CA_CERTIFICATE"
 )
 
-var _ provider.Provider = (*pterodactylProvider)(nil)
+var (
+	_ provider.Provider                       = (*pterodactylProvider)(nil)
+	_ provider.ProviderWithEphemeralResources = (*pterodactylProvider)(nil)
+	_ provider.ProviderWithListResources      = (*pterodactylProvider)(nil)
+	_ provider.ProviderWithActions            = (*pterodactylProvider)(nil)
+)
 
 type pterodactylProvider struct {
 	version string
@@ -189,6 +198,9 @@ func (p *pterodactylProvider) Configure(ctx context.Context, req provider.Config
 	data := &providerData{client: client}
 	resp.ResourceData = data
 	resp.DataSourceData = data
+	resp.EphemeralResourceData = data
+	resp.ListResourceData = data
+	resp.ActionData = data
 }
 
 type clientSettings struct {
@@ -281,4 +293,19 @@ func (p *pterodactylProvider) Resources(context.Context) []func() resource.Resou
 
 func (p *pterodactylProvider) DataSources(context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{newServerDatabasesDataSource, newServerDatabaseDataSource}
+}
+
+// EphemeralResources need Terraform 1.10 or later; older versions never ask for them.
+func (p *pterodactylProvider) EphemeralResources(context.Context) []func() ephemeral.EphemeralResource {
+	return []func() ephemeral.EphemeralResource{newServerDatabaseCredentialsEphemeralResource}
+}
+
+// ListResources serve terraform query, in Terraform 1.14 and later.
+func (p *pterodactylProvider) ListResources(context.Context) []func() list.ListResource {
+	return []func() list.ListResource{newServerDatabaseListResource}
+}
+
+// Actions need Terraform 1.14 or later.
+func (p *pterodactylProvider) Actions(context.Context) []func() action.Action {
+	return []func() action.Action{newServerDatabaseRotatePasswordAction}
 }

@@ -52,10 +52,12 @@ func findByName(dbs []panel.Database, name string) *panel.Database {
 	return nil
 }
 
+// ImportState takes either the import ID "<server>/<database id or name>" or, on Terraform
+// 1.12 and later, an identity (server_id and database_id). Either way the database must be on
+// the panel, and nothing is rotated.
 func (r *serverDatabaseResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	server, ref, err := parseImportID(req.ID)
-	if err != nil {
-		resp.Diagnostics.AddError("Invalid import ID", err.Error())
+	server, ref, byIdentity := r.importTarget(ctx, req, resp)
+	if resp.Diagnostics.HasError() {
 		return
 	}
 	dbs, err := r.data.client.ListDatabases(ctx, server, false)
@@ -64,17 +66,53 @@ func (r *serverDatabaseResource) ImportState(ctx context.Context, req resource.I
 		op.addError(&resp.Diagnostics, err)
 		return
 	}
-	db := matchDatabase(dbs, ref)
+	db, what := matchDatabase(dbs, ref), "id or name"
+	if byIdentity {
+		// An identity names a database by id only: a name is not an identity.
+		db, what = findDatabase(dbs, ref), "id"
+	}
 	if db == nil {
 		resp.Diagnostics.AddError("Cannot import the database", fmt.Sprintf(
-			"Server %s has no database with the id or name %q. It has: %s.", server, ref, describeDatabases(dbs)))
+			"Server %s has no database with the %s %q. It has: %s.", server, what, ref, describeDatabases(dbs)))
 		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), db.ID)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("server_id"), server)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), panel.ShortName(db.Name))...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("remote"), db.Remote)...)
+	// Import cannot see the configuration, so it records the default; a configuration with
+	// store_password = false plans the password to null before anything is applied.
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("store_password"), true)...)
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateAdoptTriggers, []byte(`true`))...)
+	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, server, db.ID)...)
+}
+
+// importTarget is the server and database reference to import, from the import ID or else
+// from the identity; byIdentity says which.
+func (r *serverDatabaseResource) importTarget(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) (server, ref string, byIdentity bool) {
+	if req.ID != "" || req.Identity == nil || req.Identity.Raw.IsNull() {
+		server, ref, err := parseImportID(req.ID)
+		if err != nil {
+			resp.Diagnostics.AddError("Invalid import ID", err.Error())
+		}
+		return server, ref, false
+	}
+	var id serverDatabaseIdentity
+	resp.Diagnostics.Append(req.Identity.Get(ctx, &id)...)
+	if resp.Diagnostics.HasError() {
+		return "", "", true
+	}
+	server, ref = id.ServerID.ValueString(), strings.TrimSpace(id.DatabaseID.ValueString())
+	if problem := serverIDProblem(server); problem != "" {
+		resp.Diagnostics.AddError("Invalid import identity", fmt.Sprintf("The identity's server_id %q %s. Set it to "+
+			"the server's 8-character identifier (such as 1a7ce997) or its UUID.", server, problem))
+	}
+	if ref == "" {
+		resp.Diagnostics.AddError("Invalid import identity", "The identity's database_id is empty. Set it to the "+
+			"panel's id of the database (such as bEY4yAD5 on Pterodactyl, 12 on Pelican); the "+
+			"pterodactyl_server_databases data source and terraform query list them.")
+	}
+	return server, ref, true
 }
 
 // describeDatabases lists ids and names for an error message.

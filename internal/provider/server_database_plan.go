@@ -16,7 +16,10 @@ import (
 //     refused now if the panel would refuse it then (truncated name, database limit reached,
 //     missing permission, server suspended or busy);
 //   - an update marks password unknown only when rotate_when_changed changed, except when an
-//     imported database gets its first triggers, which are recorded without rotating.
+//     imported database gets its first triggers, which are recorded without rotating, or when
+//     store_password is turned on, which reads the password;
+//   - with store_password false, password is null in every plan, so no plan shows a value
+//     that apply would not store.
 func (r *serverDatabaseResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() || r.data == nil {
 		return // destroy, or the provider is not configured yet
@@ -28,19 +31,35 @@ func (r *serverDatabaseResource) ModifyPlan(ctx context.Context, req resource.Mo
 	}
 	if req.State.Raw.IsNull() {
 		r.planCreate(ctx, &plan, resp)
+		r.planPassword(ctx, plan, false, resp)
 		return
 	}
 	var state serverDatabaseModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() || plan.RotateWhenChanged.Equal(state.RotateWhenChanged) {
+	if resp.Diagnostics.HasError() {
 		return
 	}
-	adopt, diags := adoptingTriggers(ctx, req.Private, state)
-	resp.Diagnostics.Append(diags...)
-	if adopt || resp.Diagnostics.HasError() {
-		return
+	changes := !storesPassword(state.StorePassword) && !plan.StorePassword.Equal(state.StorePassword)
+	if !plan.RotateWhenChanged.Equal(state.RotateWhenChanged) {
+		adopt, diags := adoptingTriggers(ctx, req.Private, state)
+		resp.Diagnostics.Append(diags...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		changes = changes || !adopt
 	}
-	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("password"), types.StringUnknown())...)
+	r.planPassword(ctx, plan, changes, resp)
+}
+
+// planPassword plans the password: null when it is not stored; unknown when apply gives it a
+// new value (a rotation, store_password turned on, or unknown store_password); else as it is.
+func (r *serverDatabaseResource) planPassword(ctx context.Context, plan serverDatabaseModel, changes bool, resp *resource.ModifyPlanResponse) {
+	switch {
+	case plan.StorePassword.IsUnknown() || (changes && storesPassword(plan.StorePassword)):
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("password"), types.StringUnknown())...)
+	case !storesPassword(plan.StorePassword):
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("password"), types.StringNull())...)
+	}
 }
 
 func (r *serverDatabaseResource) planCreate(ctx context.Context, plan *serverDatabaseModel, resp *resource.ModifyPlanResponse) {

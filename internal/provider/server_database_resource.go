@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
@@ -56,6 +57,7 @@ type serverDatabaseModel struct {
 	DatabaseName      types.String   `tfsdk:"database_name"`
 	Username          types.String   `tfsdk:"username"`
 	Password          types.String   `tfsdk:"password"`
+	StorePassword     types.Bool     `tfsdk:"store_password"`
 	Host              types.String   `tfsdk:"host"`
 	Port              types.Int64    `tfsdk:"port"`
 	MaxConnections    types.Int64    `tfsdk:"max_connections"`
@@ -139,11 +141,21 @@ func (r *serverDatabaseResource) Schema(ctx context.Context, _ resource.SchemaRe
 				PlanModifiers:       keep,
 			},
 			"password": schema.StringAttribute{
-				MarkdownDescription: "The database user's password. Null when the API key lacks the " +
-					"`database.view_password` permission (Pelican: `database.view-password`).",
+				MarkdownDescription: "The database user's password. Null when `store_password` is false, or when " +
+					"the API key lacks the `database.view_password` permission (Pelican: `database.view-password`).",
 				Computed:      true,
 				Sensitive:     true,
 				PlanModifiers: keep,
+			},
+			"store_password": schema.BoolAttribute{
+				MarkdownDescription: "Whether Terraform keeps the password in state (default `true`). With `false`, " +
+					"`password` is always null: after create, rotation, refresh and import alike, and the panel " +
+					"is not even asked for it on refresh. `rotate_when_changed` still rotates it; read it where it is " +
+					"needed with the `pterodactyl_server_database_credentials` ephemeral resource (Terraform 1.10+). " +
+					"Changing it calls nothing on the panel, except that turning it on reads the current password.",
+				Optional: true,
+				Computed: true,
+				Default:  booldefault.StaticBool(true),
 			},
 			"host": schema.StringAttribute{
 				MarkdownDescription: "Address of the database host the panel chose.",
@@ -216,21 +228,9 @@ func (r *serverDatabaseResource) Create(ctx context.Context, req resource.Create
 	}
 	tflog.Info(ctx, "created server database", map[string]any{"server": server, "database_id": db.ID, "database": db.Name})
 	plan.setFromPanel(db)
-	plan.Password = r.passwordAfterWrite(db, server, &resp.Diagnostics)
+	plan.Password = r.passwordAfterWrite(db, server, plan.StorePassword, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-}
-
-// passwordAfterWrite is the password to store after a create or rotate: the one the panel
-// returned, or null with a warning when the key may not see it.
-func (r *serverDatabaseResource) passwordAfterWrite(db *panel.Database, server string, diags *diag.Diagnostics) types.String {
-	if db.PasswordState == panel.PasswordIncluded {
-		return types.StringValue(db.Password)
-	}
-	diags.AddAttributeWarning(path.Root("password"), "Password not readable",
-		fmt.Sprintf("The API key's user lacks the %s permission (Pelican: %s) on server %s, so the panel did not "+
-			"return the new password and password is null. Grant the permission and refresh to read it.",
-			panel.PermissionViewPassword, panel.PermissionViewPasswordPelican, server))
-	return types.StringNull()
+	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, server, db.ID)...)
 }
 
 // limitMessage explains a refused create because of the server's database limit, with the
@@ -261,7 +261,11 @@ func (r *serverDatabaseResource) Read(ctx context.Context, req resource.ReadRequ
 	defer cancel()
 
 	server := state.ServerID.ValueString()
-	dbs, err := r.data.client.ListDatabases(ctx, server, true)
+	// Set first: the framework wants an identity even when the resource leaves state below.
+	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, server, state.ID.ValueString())...)
+	// Without store_password the panel is not even asked for passwords.
+	store := storesPassword(state.StorePassword)
+	dbs, err := r.data.client.ListDatabases(ctx, server, store)
 	if panel.IsNotFound(err) {
 		resp.Diagnostics.AddWarning("Server not found; database removed from state",
 			fmt.Sprintf("The panel answered 404 for server %s: it was deleted, or the API key's user lost access to "+
@@ -281,9 +285,16 @@ func (r *serverDatabaseResource) Read(ctx context.Context, req resource.ReadRequ
 		return
 	}
 	state.setFromPanel(db)
+	if state.StorePassword.IsNull() {
+		// A state from before store_password existed: record the default it was kept under,
+		// so the next plan shows no change for it.
+		state.StorePassword = types.BoolValue(true)
+	}
 	switch db.PasswordState {
 	case panel.PasswordIncluded:
 		state.Password = types.StringValue(db.Password)
+	case panel.PasswordNotRequested:
+		state.Password = types.StringNull()
 	case panel.PasswordHidden:
 		if r.data.warnOnce("view-password/" + server) {
 			resp.Diagnostics.AddAttributeWarning(path.Root("password"), "Password not readable; keeping the stored one",
@@ -291,7 +302,6 @@ func (r *serverDatabaseResource) Read(ctx context.Context, req resource.ReadRequ
 					"cannot see whether a password changed on the panel. It keeps the password from state.",
 					panel.PermissionViewPassword, panel.PermissionViewPasswordPelican, server))
 		}
-	case panel.PasswordNotRequested:
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
@@ -334,11 +344,22 @@ func (r *serverDatabaseResource) Update(ctx context.Context, req resource.Update
 		}
 		tflog.Info(ctx, "rotated server database password", map[string]any{"server": server, "database_id": db.ID})
 		plan.setFromPanel(db)
-		plan.Password = r.passwordAfterWrite(db, server, &resp.Diagnostics)
+		plan.Password = r.passwordAfterWrite(db, server, plan.StorePassword, &resp.Diagnostics)
+	}
+	switch {
+	case !storesPassword(plan.StorePassword):
+		plan.Password = types.StringNull()
+	case plan.Password.IsUnknown():
+		// store_password was turned on without a rotation: read the current password.
+		plan.Password = r.currentPassword(ctx, plan, &resp.Diagnostics)
+		if resp.Diagnostics.HasError() {
+			return
+		}
 	}
 	// Whatever this update did, the import is behind us: later trigger changes rotate.
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateAdoptTriggers, nil)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, plan.ServerID.ValueString(), plan.ID.ValueString())...)
 }
 
 func (r *serverDatabaseResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
