@@ -6,24 +6,38 @@
 # on PATH or builds 1.5.7). Nothing outside a temporary directory is touched, not even
 # ~/.terraformrc: Terraform gets a private CLI configuration that installs this provider from
 # a local mirror.
+#
+# Where MariaDB can be had (installed, or installable as root with apt-get), the panel makes
+# its databases on a private MariaDB started by scripts/mariadb.sh, and the demo logs in with
+# the credentials from Terraform state after each change. MARIADB=0 keeps the databases in the
+# panel's memory; MARIADB=1 fails rather than fall back to that.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 terraform=${TERRAFORM:?set TERRAFORM to a terraform binary}
 flavor=${FLAVOR:-pterodactyl}
+mariadb_mode=${MARIADB:-auto}
 version=0.1.0
 work=$(mktemp -d "${TMPDIR:-/tmp}/pterodactyl-demo.XXXXXX")
 panel_pid=
+mariadb_dir=
 
 step() { printf '\n==> %s\n' "$*"; }
 note() { printf '    %s\n' "$*"; }
 
 cleanup() {
   local status=$?
+  # When the reader went away (make demo | head), writes fail from here on; the stops must not.
+  trap '' PIPE
+  set +e
   if [ -n "$panel_pid" ] && kill -0 "$panel_pid" 2>/dev/null; then
     step "Stopping the local panel"
     kill "$panel_pid" 2>/dev/null || true
     wait "$panel_pid" 2>/dev/null || true
+  fi
+  if [ -n "$mariadb_dir" ] && [ -e "$mariadb_dir/mariadbd.pid" ]; then
+    step "Stopping MariaDB"
+    "$root/scripts/mariadb.sh" stop "$mariadb_dir" 2>&1 | sed 's/^/    /' || true
   fi
   rm -rf "$work"
   if [ "$status" -ne 0 ]; then
@@ -33,6 +47,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+trap 'exit 141' PIPE
 
 # tf runs terraform in the working copy (or in TF_DIR), quietly unless it fails.
 tf() {
@@ -49,7 +64,77 @@ fingerprint() {
   "$terraform" -chdir="$work/config" output -raw game_password | sha256sum | cut -c1-12
 }
 
+# output_of prints one key of a map output of the quickstart, such as usernames.game.
+output_of() {
+  "$terraform" -chdir="$work/config" output -json "$1" | sed -n 's/.*"'"$2"'":"\([^"]*\)".*/\1/p'
+}
+
+# sql logs in to the game database as the user in state, with the password given in $1 (read
+# from state by the caller), and runs $2. The password goes to the client through an option
+# file on a pipe: never on a command line, never on disk, never printed.
+sql() {
+  local password=$1 query=$2 user db address
+  user=$(output_of usernames game)
+  db=$(output_of database_names game)
+  address=$("$terraform" -chdir="$work/config" output -raw host)
+  "$mariadb_client" --defaults-file=<(printf '[client]\nuser=%s\npassword="%s"\nhost=%s\nport=%s\n' \
+    "$user" "$password" "${address%:*}" "${address##*:}") --protocol=TCP --batch --skip-column-names \
+    --connect-timeout=10 -e "$query" "$db" 2>&1
+}
+
+# login_with_state logs in with the username and password in state and shows who the server
+# says we are, plus the table the demo keeps in the game database.
+login_with_state() {
+  local out
+  if ! out=$(sql "$(game_password)" "$1 SELECT CONCAT('logged in as ', CURRENT_USER(), ' to ', DATABASE(), ': ', COUNT(*), ' score row(s)') FROM scores"); then
+    printf '%s\n' "$out" >&2
+    echo "the credentials in Terraform state do not log in to MariaDB" >&2
+    exit 1
+  fi
+  note "login with the stored credentials: $out"
+}
+
+# refused checks that an old password no longer logs in.
+refused() {
+  local out
+  if out=$(sql "$1" "SELECT 1"); then
+    echo "the password rotated away still logs in to MariaDB" >&2
+    exit 1
+  fi
+  case $out in
+    *"ERROR 1045"*) note "login with the previous password: refused (${out%% (using*})" ;;
+    *) printf '%s\n' "$out" >&2; echo "the previous password failed for another reason than access denied" >&2; exit 1 ;;
+  esac
+}
+
+game_password() { "$terraform" -chdir="$work/config" output -raw game_password; }
+
 step "Using $("$terraform" version 2>/dev/null | head -n 1) ($terraform)"
+
+case $mariadb_mode in
+  0 | no | false) note "MARIADB=$mariadb_mode: the panel keeps its databases in memory; no login is tried" ;;
+  *)
+    step "Starting a private MariaDB as the panel's database host (MARIADB=0 skips it)"
+    mariadb_dir=$work/mariadb
+    rc=0
+    began=$SECONDS
+    # Only the install lines are shown as they come: on a fresh machine apt-get takes a while.
+    "$root/scripts/mariadb.sh" start "$mariadb_dir" 2>&1 | tee "$work/mariadb.log" |
+      { grep --line-buffered -E '^(Installing|Installed) ' || true; } | sed 's/^/    /' || rc=$?
+    if [ "$rc" -eq 0 ]; then
+      note "$(grep '^MariaDB .* on 127' "$work/mariadb.log") (ready in $((SECONDS - began))s)"
+      mariadb_client=$(command -v mariadb || echo /usr/bin/mariadb)
+    elif [ "$rc" -eq 3 ] && [ "$mariadb_mode" != 1 ]; then
+      sed 's/^/    /' "$work/mariadb.log"
+      note "MariaDB cannot be installed here: the databases will live in the panel's memory only"
+      mariadb_dir=
+    else
+      cat "$work/mariadb.log" >&2
+      echo "MariaDB did not start (scripts/mariadb.sh exit $rc)" >&2
+      exit 1
+    fi
+    ;;
+esac
 
 step "Building the provider into a local mirror"
 mirror="$work/mirror/registry.terraform.io/panelform/pterodactyl/$version/$(go env GOOS)_$(go env GOARCH)"
@@ -70,7 +155,12 @@ export TF_CLI_CONFIG_FILE="$work/terraform.rc" CHECKPOINT_DISABLE=1 TF_IN_AUTOMA
 
 step "Starting a local $flavor panel with one game server"
 (cd "$root" && go build -o "$work/localpanel" ./cmd/localpanel)
-"$work/localpanel" -flavor "$flavor" -env-file "$work/panel.env" >"$work/panel.log" 2>&1 &
+dsn=
+if [ -n "$mariadb_dir" ]; then
+  dsn=$(sed -n "s/^PTERODACTYL_TEST_MARIADB_DSN='\(.*\)'\$/\1/p" "$mariadb_dir/env")
+fi
+# The admin DSN goes through the environment, not the command line, to stay out of `ps`.
+LOCALPANEL_DATABASE_DSN=$dsn "$work/localpanel" -flavor "$flavor" -env-file "$work/panel.env" >"$work/panel.log" 2>&1 &
 panel_pid=$!
 for _ in $(seq 50); do
   [ -s "$work/panel.env" ] && break
@@ -83,6 +173,9 @@ set -a
 . "$work/panel.env"
 set +a
 note "panel at $PTERODACTYL_PANEL_URL, server $LOCALPANEL_SERVER_ID (the API key stays in the environment)"
+if [ -n "$mariadb_dir" ]; then
+  note "its databases and users are made on MariaDB at 127.0.0.1:$(sed -n 's/^MARIADB_PORT=//p' "$mariadb_dir/env")"
+fi
 
 step "terraform init: installing the provider from the local mirror"
 cp -R "$root/examples/quickstart" "$work/config"
@@ -95,6 +188,11 @@ note "usernames:      $("$terraform" -chdir="$work/config" output -json username
 note "host:           $("$terraform" -chdir="$work/config" output -raw host)"
 before=$(fingerprint)
 note "game password:  (sensitive) fingerprint $before"
+if [ -n "$mariadb_dir" ]; then
+  step "Logging in to MariaDB as the game database's user, with the password from Terraform state"
+  login_with_state "CREATE TABLE scores (player VARCHAR(32) PRIMARY KEY, points INT); INSERT INTO scores VALUES ('steve', 42);"
+  previous_password=$(game_password)
+fi
 
 step "Rotating the game database's password by changing its trigger (rotation = 2)"
 tf apply -input=false -auto-approve -no-color -var rotation=2
@@ -103,6 +201,12 @@ note "game password:  fingerprint $before -> $after"
 if [ "$before" = "$after" ]; then
   echo "the password did not change" >&2
   exit 1
+fi
+if [ -n "$mariadb_dir" ]; then
+  step "Logging in to MariaDB again after the rotation"
+  refused "$previous_password"
+  login_with_state "INSERT INTO scores VALUES ('alex', 7);"
+  unset previous_password
 fi
 
 step "terraform plan: checking that nothing is left to change"
@@ -134,5 +238,17 @@ TF_DIR="$work/check" tf apply -input=false -auto-approve -no-color
 left=$("$terraform" -chdir="$work/check" output -raw left)
 note "databases left on the server: $left"
 [ "$left" -eq 0 ]
+if [ -n "$mariadb_dir" ]; then
+  # The admin's socket login is the script's own; the panel's databases all start with s12_.
+  on_host=$("$mariadb_client" --no-defaults --socket="$mariadb_dir/mariadbd.sock" --user="$(id -un)" --batch --skip-column-names -e \
+    "SELECT CONCAT((SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 's12\\_%'), ' databases and ',
+            (SELECT COUNT(*) FROM mysql.user WHERE User LIKE 'u12\\_%'), ' users')")
+  note "left on MariaDB: $on_host"
+  [ "$on_host" = "0 databases and 0 users" ]
+fi
 
-printf '\nDone: created, rotated, listed and destroyed against a local %s panel.\n' "$flavor"
+if [ -n "$mariadb_dir" ]; then
+  printf '\nDone: created, rotated, listed and destroyed against a local %s panel, and the credentials in state logged in to MariaDB each time.\n' "$flavor"
+else
+  printf '\nDone: created, rotated, listed and destroyed against a local %s panel.\n' "$flavor"
+fi

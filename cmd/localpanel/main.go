@@ -1,7 +1,8 @@
 // Command localpanel serves an in-memory Pterodactyl or Pelican panel on a loopback port,
 // seeded with a server and API keys, for trying the provider, for `make demo`, and for
 // testing configurations and modules without a real panel. State lives as long as the
-// process.
+// process. With -database-dsn, the databases and users are also made on a real MySQL or
+// MariaDB server, as a real panel makes them on its database host, so the credentials work.
 package main
 
 import (
@@ -16,11 +17,17 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 
 	"github.com/panelform/terraform-provider-pterodactyl/internal/paneltest"
+	"github.com/panelform/terraform-provider-pterodactyl/internal/paneltest/mysqlhost"
 )
+
+// envDatabaseDSN is the default of -database-dsn; the environment keeps the admin password
+// out of the process list.
+const envDatabaseDSN = "LOCALPANEL_DATABASE_DSN"
 
 func main() {
 	if err := run(os.Args[1:], os.Stdout); err != nil {
@@ -35,8 +42,28 @@ func run(args []string, stdout io.Writer) error {
 	listen := fs.String("listen", "127.0.0.1:0", "address to listen on (port 0 picks a free one)")
 	seedFile := fs.String("seed", "", "JSON file with servers and keys to seed instead of the defaults")
 	envFile := fs.String("env-file", "", "also write PTERODACTYL_* variables for the seeded panel to this file")
+	dsn := fs.String("database-dsn", "", "admin DSN of a MySQL or MariaDB server, such as admin:secret@tcp(127.0.0.1:3306)/,\n"+
+		"on which to create, rotate and drop the databases and users for real; default $"+envDatabaseDSN+".\n"+
+		"Without one, databases live in memory only")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *dsn == "" {
+		// Read here rather than as the flag's default, which -h would print, password and all.
+		*dsn = os.Getenv(envDatabaseDSN)
+	}
+	var backend paneltest.Backend
+	if *dsn != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		host, err := mysqlhost.Open(ctx, mysqlhost.Config{DSN: *dsn, Logf: func(format string, args ...any) {
+			fmt.Fprintf(stdout, "localpanel: "+format+"\n", args...)
+		}})
+		cancel()
+		if err != nil {
+			return fmt.Errorf("-database-dsn: %w", err)
+		}
+		defer func() { _ = host.Close() }()
+		backend = host
 	}
 	seed := defaultSeed()
 	if *seedFile != "" {
@@ -45,7 +72,7 @@ func run(args []string, stdout io.Writer) error {
 			return err
 		}
 	}
-	lp, err := start(*flavor, *listen, seed)
+	lp, err := start(*flavor, *listen, seed, backend)
 	if err != nil {
 		return err
 	}
@@ -72,6 +99,7 @@ func run(args []string, stdout io.Writer) error {
 // localPanel is a started panel and what was seeded into it.
 type localPanel struct {
 	panel   *paneltest.Panel
+	backend paneltest.Backend // nil: databases in memory only
 	url     string
 	servers []paneltest.Server
 	keys    []seededKey
@@ -84,7 +112,8 @@ type seededKey struct {
 	Token string
 }
 
-func start(flavor, listen string, seed Seed) (*localPanel, error) {
+// start serves a seeded panel; backend, when not nil, is its database host.
+func start(flavor, listen string, seed Seed, backend paneltest.Backend) (*localPanel, error) {
 	f := paneltest.Flavor(flavor)
 	if f != paneltest.Pterodactyl && f != paneltest.Pelican {
 		return nil, fmt.Errorf("-flavor must be pterodactyl or pelican, got %q", flavor)
@@ -96,8 +125,8 @@ func start(flavor, listen string, seed Seed) (*localPanel, error) {
 	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
 		return nil, fmt.Errorf("-listen %q: the local panel only listens on loopback addresses", listen)
 	}
-	p := paneltest.New(paneltest.Options{Flavor: f, DatabaseHost: seed.DatabaseHost, DatabasePort: seed.DatabasePort})
-	lp := &localPanel{panel: p, served: make(chan error, 1)}
+	p := paneltest.New(paneltest.Options{Flavor: f, DatabaseHost: seed.DatabaseHost, DatabasePort: seed.DatabasePort, Backend: backend})
+	lp := &localPanel{panel: p, backend: backend, served: make(chan error, 1)}
 	for _, s := range seed.Servers {
 		lp.servers = append(lp.servers, p.AddServer(s.server()))
 	}
@@ -121,6 +150,25 @@ func (lp *localPanel) close() {
 	if err := lp.srv.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		fmt.Fprintln(os.Stderr, "localpanel: shutdown:", err)
 	}
+	lp.dropDatabases()
+}
+
+// dropDatabases keeps the promise that the databases vanish with the panel: on a real
+// server they would outlive its memory, and the next run's creates would collide with them.
+func (lp *localPanel) dropDatabases() {
+	if lp.backend == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, s := range lp.servers {
+		for _, d := range lp.panel.Databases(s.Identifier) {
+			err := lp.backend.DropDatabase(ctx, paneltest.BackendDatabase{Name: d.Name, Username: d.Username, Remote: d.Remote})
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "localpanel: dropping what is left on the database host:", err)
+			}
+		}
+	}
 }
 
 func (lp *localPanel) describe(w io.Writer) error {
@@ -131,6 +179,12 @@ func (lp *localPanel) describe(w io.Writer) error {
 	}
 	for _, k := range lp.keys {
 		b = fmt.Appendf(b, "  API key %-12s %s (%s)\n", k.Seed.Name+":", k.Token, k.Seed.Description)
+	}
+	if lp.backend != nil {
+		host, port := lp.backend.Address()
+		b = fmt.Appendf(b, "  databases and users are made on the MySQL/MariaDB server at %s, so their credentials log in\n", net.JoinHostPort(host, strconv.Itoa(port)))
+	} else {
+		b = fmt.Appendf(b, "  databases live in memory only (-database-dsn makes them on a real MySQL/MariaDB server)\n")
 	}
 	b = fmt.Appendf(b, "Point the provider at it with:\n  export PTERODACTYL_PANEL_URL=%s\n", lp.url)
 	if len(lp.keys) > 0 {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -14,7 +15,7 @@ import (
 func TestStartSeedsAndServes(t *testing.T) {
 	for _, flavor := range []string{"pterodactyl", "pelican"} {
 		t.Run(flavor, func(t *testing.T) {
-			lp, err := start(flavor, "127.0.0.1:0", defaultSeed())
+			lp, err := start(flavor, "127.0.0.1:0", defaultSeed(), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -53,10 +54,10 @@ func TestStartSeedsAndServes(t *testing.T) {
 }
 
 func TestStartRefusesBadFlags(t *testing.T) {
-	if _, err := start("wings", "127.0.0.1:0", defaultSeed()); err == nil || !strings.Contains(err.Error(), "-flavor must be") {
+	if _, err := start("wings", "127.0.0.1:0", defaultSeed(), nil); err == nil || !strings.Contains(err.Error(), "-flavor must be") {
 		t.Errorf("bad flavor: %v", err)
 	}
-	if _, err := start("pelican", "0.0.0.0:0", defaultSeed()); err == nil || !strings.Contains(err.Error(), "only listens on loopback") {
+	if _, err := start("pelican", "0.0.0.0:0", defaultSeed(), nil); err == nil || !strings.Contains(err.Error(), "only listens on loopback") {
 		t.Errorf("non-loopback listen: %v", err)
 	}
 }
@@ -72,7 +73,7 @@ func TestSeedFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lp, err := start("pterodactyl", "127.0.0.1:0", seed)
+	lp, err := start("pterodactyl", "127.0.0.1:0", seed, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,5 +101,48 @@ func TestSeedFile(t *testing.T) {
 	}
 	if _, err := readSeed(bad); err == nil || !strings.Contains(err.Error(), "unknown") {
 		t.Errorf("unknown field: %v", err)
+	}
+}
+
+// dropRecorder is a database host that only remembers what it was asked to drop.
+type dropRecorder struct{ dropped []string }
+
+func (h *dropRecorder) Address() (string, int) { return "127.0.0.1", 33306 }
+func (h *dropRecorder) CreateDatabase(context.Context, paneltest.BackendDatabase) error {
+	return nil
+}
+func (h *dropRecorder) RotatePassword(context.Context, paneltest.BackendDatabase) error {
+	return nil
+}
+func (h *dropRecorder) DropDatabase(_ context.Context, d paneltest.BackendDatabase) error {
+	h.dropped = append(h.dropped, d.Name)
+	return nil
+}
+
+func TestDatabaseHostBackend(t *testing.T) {
+	host := &dropRecorder{}
+	lp, err := start("pelican", "127.0.0.1:0", defaultSeed(), host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := lp.describe(&out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "made on the MySQL/MariaDB server at 127.0.0.1:33306") {
+		t.Errorf("description does not name the database host:\n%s", out.String())
+	}
+	db := lp.panel.AddDatabase("1a7ce997", "game", "")
+	if db.Host != "127.0.0.1" || db.Port != 33306 {
+		t.Errorf("the panel reports %s:%d, not the database host's address", db.Host, db.Port)
+	}
+	lp.close()
+	if len(host.dropped) != 1 || host.dropped[0] != "s12_game" {
+		t.Fatalf("on close the host dropped %v, want [s12_game]", host.dropped)
+	}
+
+	var stdout bytes.Buffer
+	if err := run([]string{"-database-dsn", "admin:pw@unix(/run/mysqld/mysqld.sock)/"}, &stdout); err == nil || !strings.Contains(err.Error(), "-database-dsn: database host DSN: use tcp(host:port)") {
+		t.Errorf("socket DSN: %v", err)
 	}
 }

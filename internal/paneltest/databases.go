@@ -1,6 +1,7 @@
 package paneltest
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"strconv"
@@ -57,7 +58,8 @@ func (p *Panel) Databases(server string) []Database {
 
 // AddDatabase seeds a database, applying the panel's prefixing and truncation and generating
 // credentials; an empty remote means "%". It bypasses validation and limits, but panics if
-// the server is unknown or already has a database with the same stored name.
+// the server is unknown, already has a database with the same stored name, or the Backend
+// fails.
 func (p *Panel) AddDatabase(server, name, remote string) Database {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -69,10 +71,13 @@ func (p *Panel) AddDatabase(server, name, remote string) Database {
 	if p.nameTaken(s, stored) {
 		panic("paneltest: server " + s.Identifier + " already has a database named " + stored)
 	}
-	return p.insertDatabase(s, stored, remote).export()
+	d, err := p.insertDatabase(context.Background(), s, stored, remote)
+	mustBackend("creating "+stored, err)
+	return d.export()
 }
 
 // DeleteDatabase removes a database out of band and reports whether it existed on that server.
+// It panics if the Backend fails.
 func (p *Panel) DeleteDatabase(server, id string) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -81,12 +86,12 @@ func (p *Panel) DeleteDatabase(server, id string) bool {
 	if d == nil || d.serverID != s.InternalID {
 		return false
 	}
-	p.removeDatabase(d)
+	mustBackend("dropping "+d.name, p.removeDatabase(context.Background(), d))
 	return true
 }
 
 // RotatePassword sets a new password out of band and returns it, or "" if the database is
-// not on that server.
+// not on that server. It panics if the Backend fails.
 func (p *Panel) RotatePassword(server, id string) string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -95,7 +100,7 @@ func (p *Panel) RotatePassword(server, id string) string {
 	if d == nil || d.serverID != s.InternalID {
 		return ""
 	}
-	p.rotate(d)
+	mustBackend("rotating the password of "+d.username, p.rotate(context.Background(), d))
 	return d.password
 }
 
@@ -154,13 +159,20 @@ func (p *Panel) nameTaken(s *Server, stored string) bool {
 	return false
 }
 
-// insertDatabase commits a new row with fresh credentials on the configured host. p.mu is held.
-func (p *Panel) insertDatabase(s *Server, stored, remote string) *dbRec {
+// insertDatabase makes a database with fresh credentials on the Backend, then commits its row;
+// when the Backend fails, nothing is committed. p.mu is held.
+func (p *Panel) insertDatabase(ctx context.Context, s *Server, stored, remote string) (*dbRec, error) {
 	d := &dbRec{
-		id: p.nextDBID, serverID: s.InternalID, server: s.Identifier, name: stored,
+		serverID: s.InternalID, server: s.Identifier, name: stored,
 		username: username(s.InternalID), password: generatePassword(), remote: remote,
 		host: p.opts.DatabaseHost, port: p.opts.DatabasePort,
 	}
+	ctx, cancel := backendContext(ctx)
+	defer cancel()
+	if err := p.opts.Backend.CreateDatabase(ctx, d.backend()); err != nil {
+		return nil, err
+	}
+	d.id = p.nextDBID
 	p.nextDBID++
 	d.publicID = strconv.Itoa(d.id)
 	if p.opts.Flavor == Pterodactyl {
@@ -168,19 +180,37 @@ func (p *Panel) insertDatabase(s *Server, stored, remote string) *dbRec {
 		p.dbByPublicID[d.publicID] = d.id
 	}
 	p.dbs[d.id] = d
-	return d
+	return d, nil
 }
 
-func (p *Panel) rotate(d *dbRec) { d.password = generatePassword() }
+// rotate gives the user a new password on the Backend, then stores it. p.mu is held.
+func (p *Panel) rotate(ctx context.Context, d *dbRec) error {
+	next := d.backend()
+	next.Password = generatePassword()
+	ctx, cancel := backendContext(ctx)
+	defer cancel()
+	if err := p.opts.Backend.RotatePassword(ctx, next); err != nil {
+		return err
+	}
+	d.password = next.Password
+	return nil
+}
 
-func (p *Panel) removeDatabase(d *dbRec) {
+// removeDatabase drops the database and its user on the Backend, then the row. p.mu is held.
+func (p *Panel) removeDatabase(ctx context.Context, d *dbRec) error {
+	ctx, cancel := backendContext(ctx)
+	defer cancel()
+	if err := p.opts.Backend.DropDatabase(ctx, d.backend()); err != nil {
+		return err
+	}
 	delete(p.dbs, d.id)
 	delete(p.dbByPublicID, d.publicID)
+	return nil
 }
 
 // createDatabase is POST /databases after the permission check: validation (422), then the
 // controller's checks in order (no host, feature flag, limit) and the commit. p.mu is held.
-func (p *Panel) createDatabase(w http.ResponseWriter, s *Server, in map[string]any, view bool) *panelError {
+func (p *Panel) createDatabase(ctx context.Context, w http.ResponseWriter, s *Server, in map[string]any, view bool) *panelError {
 	name, remote, errs := p.validateCreate(s, in)
 	if len(errs) > 0 {
 		return &panelError{status: http.StatusUnprocessableEntity, render: renderBack, items: errs}
@@ -193,7 +223,10 @@ func (p *Panel) createDatabase(w http.ResponseWriter, s *Server, in map[string]a
 	case s.DatabaseLimit != nil && len(p.serverDatabases(s)) >= *s.DatabaseLimit:
 		return errDisplay("TooManyDatabasesException", msgTooManyDatabases)
 	}
-	d := p.insertDatabase(s, storedName(s.InternalID, name), remote)
+	d, err := p.insertDatabase(ctx, s, storedName(s.InternalID, name), remote)
+	if err != nil {
+		return errBackend()
+	}
 	writeJSON(w, http.StatusOK, p.databaseItem(d, true, view, true))
 	return nil
 }

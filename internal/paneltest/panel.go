@@ -38,10 +38,14 @@ type Options struct {
 	// ResourceLimit::DatabaseCreate). 0 = flavor default (2 on Pelican, unlimited on
 	// Pterodactyl); negative = unlimited.
 	CreateRateLimit int
-	// DatabaseHost is the address reported in host.address; default "127.0.0.1".
+	// DatabaseHost is the address reported in host.address; default the Backend's
+	// ("127.0.0.1" without one).
 	DatabaseHost string
-	// DatabasePort is the port reported in host.port; default 3306.
+	// DatabasePort is the port reported in host.port; default the Backend's (3306 without one).
 	DatabasePort int
+	// Backend is the database host on which the panel creates, rotates and drops databases
+	// and users; nil keeps them in memory only.
+	Backend Backend
 	// Now is the clock for rate-limit windows and Retry-After arithmetic; default time.Now.
 	Now func() time.Time
 }
@@ -84,11 +88,15 @@ func New(opts Options) *Panel {
 	default:
 		panic(fmt.Sprintf("paneltest: unknown flavor %q", opts.Flavor))
 	}
+	if opts.Backend == nil {
+		opts.Backend = memoryHost{}
+	}
+	host, port := opts.Backend.Address()
 	if opts.DatabaseHost == "" {
-		opts.DatabaseHost = "127.0.0.1"
+		opts.DatabaseHost = host
 	}
 	if opts.DatabasePort == 0 {
-		opts.DatabasePort = 3306
+		opts.DatabasePort = port
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -270,12 +278,16 @@ func (p *Panel) dispatch(w http.ResponseWriter, r *http.Request, m match, body [
 	case epListDatabases:
 		p.writeDatabaseList(w, srv, wantsPassword(in), view)
 	case epCreateDatabase:
-		return p.createDatabase(w, srv, in, view)
+		return p.createDatabase(r.Context(), w, srv, in, view)
 	case epRotatePassword:
-		p.rotate(db)
+		if p.rotate(r.Context(), db) != nil {
+			return errBackend()
+		}
 		writeJSON(w, http.StatusOK, p.databaseItem(db, true, view, false))
 	case epDeleteDatabase:
-		p.removeDatabase(db)
+		if p.removeDatabase(r.Context(), db) != nil {
+			return errBackend()
+		}
 		w.WriteHeader(http.StatusNoContent)
 	}
 	return nil
