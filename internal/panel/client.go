@@ -1,9 +1,11 @@
 // Package panel is a client for the server-database part of the client API of Pterodactyl
 // and Pelican panels. It knows nothing about Terraform.
 //
-// Every call goes through one request path (Client.do): authentication, JSON headers, the
-// panel's error envelope turned into *APIError, retries with Retry-After, and logging that
-// never carries the API key or a password.
+// Every call goes through one request path (Client.do): pacing to the panel's rate limits
+// (pace.go), authentication, JSON headers, the panel's error envelope turned into *APIError,
+// retries with Retry-After, and logging that never carries the API key or a password. Reads
+// of a server's databases are shared between parallel callers until the next write
+// (share.go).
 package panel
 
 import (
@@ -13,9 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"mime"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -69,10 +69,15 @@ type Client struct {
 	http       *http.Client
 	log        Logger
 	creates    serverLocks
+	pace       pacer
+	shared     listShare
 
-	// sleep and now are replaced in tests to observe waits without spending them.
+	// sleep and now are replaced in tests to observe waits without spending them; until,
+	// when set, replaces waits for a moment (a rate-limit window's end), so that a fake clock
+	// shared by parallel waiters is moved to that moment once rather than once per waiter.
 	sleep func(ctx context.Context, d time.Duration) error
 	now   func() time.Time
+	until func(ctx context.Context, t time.Time) error
 }
 
 // New checks cfg and returns a Client.
@@ -92,9 +97,11 @@ func New(cfg Config) (*Client, error) {
 		maxRetries: cfg.MaxRetries,
 		maxWait:    cfg.MaxRetryWait,
 		log:        cfg.Logger,
+		shared:     listShare{off: !shareLists, ttl: shareFor},
 		sleep:      sleepContext,
 		now:        time.Now,
 	}
+	c.pace.general.left = -1 // unknown until an answer tells
 	if c.userAgent == "" {
 		c.userAgent = DefaultUserAgent
 	}
@@ -160,6 +167,8 @@ type call struct {
 	// untilDeadline lets retries wait as long as the caller's deadline allows instead of
 	// MaxRetryWait: Pelican's create throttle asks for waits of up to a minute per window.
 	untilDeadline bool
+	// createOn is the serverKey of a create, which Pelican also throttles per server.
+	createOn string
 }
 
 // outcome tells the caller what happened across attempts.
@@ -183,8 +192,13 @@ func (cl *Client) do(ctx context.Context, c call, out any) (outcome, error) {
 	}
 	var waited time.Duration
 	for {
+		t, err := cl.admit(ctx, c)
+		if err != nil {
+			return res, finish(res, err)
+		}
 		res.attempts++
-		status, err := cl.attempt(ctx, c, body, out)
+		status, header, err := cl.attempt(ctx, c, body, out)
+		cl.observe(t, status, header)
 		if c.method != http.MethodGet && mayHaveApplied(status, err) {
 			res.ambiguous = true
 		}
@@ -207,6 +221,7 @@ func (cl *Client) do(ctx context.Context, c call, out any) (outcome, error) {
 		if err := cl.sleep(ctx, wait); err != nil {
 			return res, fmt.Errorf("%s: %w", c.op, err)
 		}
+		cl.windowOver(t)
 		waited += wait
 	}
 }
@@ -240,9 +255,9 @@ func finish(res outcome, err error) error {
 	return err
 }
 
-// attempt sends one request and returns the HTTP status, or 0 with a *TransportError when no
-// answer came. The response body is consumed and closed here.
-func (cl *Client) attempt(ctx context.Context, c call, body []byte, out any) (int, error) {
+// attempt sends one request and returns the HTTP status and headers, or 0 and nil with a
+// *TransportError when no answer came. The response body is consumed and closed here.
+func (cl *Client) attempt(ctx context.Context, c call, body []byte, out any) (int, http.Header, error) {
 	actx, cancel := context.WithTimeout(ctx, cl.timeout)
 	defer cancel()
 
@@ -257,7 +272,7 @@ func (cl *Client) attempt(ctx context.Context, c call, body []byte, out any) (in
 	}
 	req, err := http.NewRequestWithContext(actx, c.method, u.String(), rd)
 	if err != nil {
-		return 0, fmt.Errorf("%s: building the request: %w", c.op, err)
+		return 0, nil, fmt.Errorf("%s: building the request: %w", c.op, err)
 	}
 	req.Header.Set("Authorization", "Bearer "+cl.apiKey)
 	req.Header.Set("Accept", "application/json")
@@ -273,7 +288,7 @@ func (cl *Client) attempt(ctx context.Context, c call, body []byte, out any) (in
 		fields["error"] = cl.redact(err.Error())
 		fields["duration_ms"] = cl.now().Sub(start).Milliseconds()
 		cl.log.Debug(ctx, "panel request failed", fields)
-		return 0, &TransportError{Operation: c.op, URL: cl.redactURL(u), Err: redactedError{cl.redact(err.Error()), err}}
+		return 0, nil, &TransportError{Operation: c.op, URL: cl.redactURL(u), Err: redactedError{cl.redact(err.Error()), err}}
 	}
 	defer func() { _ = resp.Body.Close() }()
 	raw, readErr := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes))
@@ -281,9 +296,9 @@ func (cl *Client) attempt(ctx context.Context, c call, body []byte, out any) (in
 	fields["duration_ms"] = cl.now().Sub(start).Milliseconds()
 	cl.log.Debug(ctx, "panel request", fields)
 	if readErr != nil {
-		return 0, &TransportError{Operation: c.op, URL: cl.redactURL(u), Err: redactedError{cl.redact(readErr.Error()), readErr}}
+		return 0, nil, &TransportError{Operation: c.op, URL: cl.redactURL(u), Err: redactedError{cl.redact(readErr.Error()), readErr}}
 	}
-	return resp.StatusCode, cl.decode(c, u, resp, raw, out)
+	return resp.StatusCode, resp.Header, cl.decode(c, u, resp, raw, out)
 }
 
 // decode turns an answer into nil (success, out filled), *APIError or *NotPanelError.
@@ -348,88 +363,6 @@ type errorEnvelope struct {
 func jsonContentType(ct string) bool {
 	mt, _, err := mime.ParseMediaType(ct)
 	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
-}
-
-// mayHaveApplied reports whether a failed attempt may still have changed the panel: a 5xx,
-// or a connection lost after it was made. A refused or unresolvable connection never sent
-// the request.
-func mayHaveApplied(status int, err error) bool {
-	if err == nil {
-		return false
-	}
-	if status >= 500 {
-		return true
-	}
-	var te *TransportError
-	if !errors.As(err, &te) {
-		return false
-	}
-	var opErr *net.OpError
-	var dnsErr *net.DNSError
-	neverSent := (errors.As(err, &opErr) && opErr.Op == "dial") || errors.As(err, &dnsErr)
-	return !neverSent
-}
-
-// retryable says whether the outcome of an attempt is worth another one, and how long the
-// panel asked to wait (zero: use backoff).
-func retryable(err error) (time.Duration, bool) {
-	if err == nil {
-		return 0, false
-	}
-	var te *TransportError
-	if errors.As(err, &te) {
-		return 0, true
-	}
-	var apiErr *APIError
-	if !errors.As(err, &apiErr) {
-		return 0, false
-	}
-	switch apiErr.StatusCode {
-	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
-		return apiErr.RetryAfter, true
-	case http.StatusBadGateway, http.StatusGatewayTimeout:
-		return 0, true
-	}
-	return 0, false
-}
-
-// backoff is exponential from 500ms, capped at 16s, with jitter over its upper half so that
-// parallel clients spread out.
-func (cl *Client) backoff(attempt int) time.Duration {
-	d := 500 * time.Millisecond << min(attempt-1, 5)
-	return d/2 + rand.N(d/2+1)
-}
-
-// retryAfter reads Retry-After (seconds or an HTTP date), else X-RateLimit-Reset (a unix
-// time), and returns how long to wait from now. Zero when neither is usable.
-func retryAfter(h http.Header, now time.Time) time.Duration {
-	if v := strings.TrimSpace(h.Get("Retry-After")); v != "" {
-		var secs int64
-		if _, err := fmt.Sscanf(v, "%d", &secs); err == nil && fmt.Sprint(secs) == v && secs >= 0 {
-			return time.Duration(secs) * time.Second
-		}
-		if t, err := http.ParseTime(v); err == nil {
-			return max(t.Sub(now), 0)
-		}
-	}
-	if v := strings.TrimSpace(h.Get("X-RateLimit-Reset")); v != "" {
-		var unix int64
-		if _, err := fmt.Sscanf(v, "%d", &unix); err == nil && fmt.Sprint(unix) == v {
-			return max(time.Unix(unix, 0).Sub(now), 0)
-		}
-	}
-	return 0
-}
-
-func sleepContext(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // TransportError is a request that got no HTTP answer: connection refused, reset, TLS

@@ -55,7 +55,7 @@ func (s *sleepRecorder) sleep(ctx context.Context, d time.Duration) error {
 }
 
 // handlerClient serves h and returns a client for it whose waits are recorded.
-func handlerClient(t *testing.T, h http.HandlerFunc, mutate func(*Config)) (*Client, *sleepRecorder, *recordingLogger) {
+func handlerClient(t testing.TB, h http.HandlerFunc, mutate func(*Config)) (*Client, *sleepRecorder, *recordingLogger) {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)

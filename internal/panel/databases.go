@@ -124,7 +124,15 @@ func databasesPath(server string) string {
 // ListDatabases returns every database of a server in the panel's order. With
 // includePasswords, each carries its password, or PasswordHidden when the key may not see
 // passwords. The list is the only way to read a database: the panel has no single GET.
+//
+// Parallel calls for the same server and flag share one request, and an answer is reused
+// briefly until a write to the server (share.go); the slice returned is the caller's own.
 func (cl *Client) ListDatabases(ctx context.Context, server string, includePasswords bool) ([]Database, error) {
+	return cl.sharedList(ctx, server, includePasswords)
+}
+
+// fetchDatabases is ListDatabases without sharing: one request (with its retries).
+func (cl *Client) fetchDatabases(ctx context.Context, server string, includePasswords bool) ([]Database, error) {
 	c := call{op: "list databases of server " + server, method: http.MethodGet, path: databasesPath(server)}
 	if includePasswords {
 		c.query = url.Values{"include": {"password"}}
@@ -166,8 +174,11 @@ func (cl *Client) CreateDatabase(ctx context.Context, server string, in CreateDa
 		return nil, fmt.Errorf("%s: waiting for other creates on the server: %w", op, err)
 	}
 	defer release()
+	defer cl.shared.write(server)()
 
-	before, err := cl.ListDatabases(ctx, server, false)
+	// The checks below read the panel afresh: a shared answer may predate a database made
+	// outside this client, and adopting one needs to know exactly what was there before.
+	before, err := cl.fetchDatabases(ctx, server, false)
 	listed := err == nil
 	switch {
 	case IsForbidden(err):
@@ -181,7 +192,10 @@ func (cl *Client) CreateDatabase(ctx context.Context, server string, in CreateDa
 	}
 
 	var item databaseItem
-	res, err := cl.do(ctx, call{op: op, method: http.MethodPost, path: databasesPath(server), body: in, untilDeadline: true}, &item)
+	res, err := cl.do(ctx, call{
+		op: op, method: http.MethodPost, path: databasesPath(server), body: in,
+		untilDeadline: true, createOn: serverKey(server),
+	}, &item)
 	if err == nil {
 		db := item.Attributes.toDatabase()
 		return &db, nil
@@ -192,7 +206,7 @@ func (cl *Client) CreateDatabase(ctx context.Context, server string, in CreateDa
 	// The lookup gets a moment of its own: the call's deadline may be what ended it.
 	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cl.timeout)
 	defer cancel()
-	after, findErr := cl.ListDatabases(lctx, server, true)
+	after, findErr := cl.fetchDatabases(lctx, server, true)
 	if findErr != nil {
 		return nil, errors.Join(err, fmt.Errorf("looking for a database an unanswered attempt may have created: %w", findErr))
 	}
@@ -272,6 +286,7 @@ func (l *serverLocks) acquire(ctx context.Context, server string) (func(), error
 // RotateDatabasePassword sets a new random password for the database's user and returns the
 // database with it (when the key may view passwords).
 func (cl *Client) RotateDatabasePassword(ctx context.Context, server, id string) (*Database, error) {
+	defer cl.shared.write(server)()
 	var item databaseItem
 	_, err := cl.do(ctx, call{
 		op:     fmt.Sprintf("rotate the password of database %s on server %s", id, server),
@@ -288,6 +303,7 @@ func (cl *Client) RotateDatabasePassword(ctx context.Context, server, id string)
 // DeleteDatabase drops the database and its user. A database that is already gone is not an
 // error, so a delete whose answer was lost can be retried safely.
 func (cl *Client) DeleteDatabase(ctx context.Context, server, id string) error {
+	defer cl.shared.write(server)()
 	_, err := cl.do(ctx, call{
 		op:     fmt.Sprintf("delete database %s on server %s", id, server),
 		method: http.MethodDelete,

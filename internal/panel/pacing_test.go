@@ -3,6 +3,7 @@ package panel
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"sync"
 	"testing"
 	"time"
@@ -30,28 +31,46 @@ func (c *fakeClock) sleep(ctx context.Context, d time.Duration) error {
 	return ctx.Err()
 }
 
-// Pelican allows two creates a minute per server. Ten creates at once, as Terraform's default
-// parallelism sends them, must all succeed at the panel's pace, and the retry wait limit must
-// not cut them short.
-func TestCreatesOnOneServerFollowPelicansThrottle(t *testing.T) {
+// advanceTo is the client's wait for a moment: parallel waiters for the same window end move
+// the clock there once between them.
+func (c *fakeClock) advanceTo(ctx context.Context, t time.Time) error {
+	c.mu.Lock()
+	if t.After(c.now) {
+		c.now = t
+	}
+	c.mu.Unlock()
+	return ctx.Err()
+}
+
+// pacedPanel starts a panel and a client that share a fake clock.
+func pacedPanel(t *testing.T, opts paneltest.Options, servers int) (*paneltest.Panel, []paneltest.Server, *Client, *fakeClock) {
+	t.Helper()
 	clock := &fakeClock{now: time.Unix(1_800_000_000, 0)}
-	p := paneltest.Start(t, paneltest.Options{Flavor: paneltest.Pelican, Now: clock.Now})
-	srv := p.AddServer(paneltest.Server{})
-	key := p.AddKey(paneltest.Key{Servers: map[string][]string{srv.Identifier: {"*"}}})
-	c, err := New(Config{URL: p.URL(), APIKey: key})
+	opts.Now = clock.Now
+	p := paneltest.Start(t, opts)
+	perms := map[string][]string{}
+	var srvs []paneltest.Server
+	for range servers {
+		s := p.AddServer(paneltest.Server{})
+		srvs = append(srvs, s)
+		perms[s.Identifier] = []string{"*"}
+	}
+	c, err := New(Config{URL: p.URL(), APIKey: p.AddKey(paneltest.Key{Servers: perms})})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.sleep = clock.sleep
-	c.now = clock.Now
+	c.sleep, c.now, c.until = clock.sleep, clock.Now, clock.advanceTo
+	return p, srvs, c, clock
+}
 
-	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Minute)
-	defer cancel()
+// runAll runs n calls at once, as Terraform's parallelism sends them, and fails t on errors.
+func runAll(t *testing.T, n int, call func(i int) error) {
+	t.Helper()
 	var wg sync.WaitGroup
-	errs := make(chan error, 10)
-	for i := range 10 {
+	errs := make(chan error, n)
+	for i := range n {
 		wg.Go(func() {
-			if _, err := c.CreateDatabase(ctx, srv.Identifier, CreateDatabaseInput{Name: fmt.Sprintf("db%02d", i), Remote: "%"}); err != nil {
+			if err := call(i); err != nil {
 				errs <- err
 			}
 		})
@@ -61,12 +80,129 @@ func TestCreatesOnOneServerFollowPelicansThrottle(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
+}
+
+// Pelican allows two creates a minute per server. Ten creates at once, as Terraform's default
+// parallelism sends them, must all succeed at the panel's pace, and the retry wait limit must
+// not cut them short.
+func TestCreatesOnOneServerFollowPelicansThrottle(t *testing.T) {
+	p, srvs, c, clock := pacedPanel(t, paneltest.Options{Flavor: paneltest.Pelican}, 1)
+	srv := srvs[0]
+	start := clock.Now()
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Minute)
+	defer cancel()
+	runAll(t, 10, func(i int) error {
+		_, err := c.CreateDatabase(ctx, srv.Identifier, CreateDatabaseInput{Name: fmt.Sprintf("db%02d", i), Remote: "%"})
+		return err
+	})
 	if n := len(p.Databases(srv.Identifier)); n != 10 {
 		t.Fatalf("panel holds %d databases, want 10", n)
 	}
-	// Two creates fit each minute, so ten take five windows; at most one refused attempt per
-	// window is spent finding where a window ends.
-	if n := p.Requests(paneltest.RouteCreateDatabase); n > 10+5 {
-		t.Fatalf("%d create requests for 10 databases", n)
+	// The first refused create tells the limit and where its window ends; from then on the
+	// client counts its creates and waits out each window itself, so nothing else is refused.
+	if wasted := p.Requests(paneltest.RouteCreateDatabase) - 10; wasted > 1 {
+		t.Fatalf("%d create requests refused for 10 databases, want at most 1", wasted)
+	}
+	// Two a minute: the last two go in the fifth window, four minutes (and a margin a
+	// window) after the first.
+	if took := clock.Now().Sub(start); took < 4*time.Minute || took > 5*time.Minute {
+		t.Fatalf("10 creates took %s of panel time, want between 4 and 5 minutes", took)
+	}
+}
+
+// Creates on different servers have windows of their own: one server's full window does not
+// hold back another's creates.
+func TestCreateWindowsArePerServer(t *testing.T) {
+	p, srvs, c, _ := pacedPanel(t, paneltest.Options{Flavor: paneltest.Pelican}, 2)
+	var waits []time.Time
+	var mu sync.Mutex
+	c.until = func(ctx context.Context, t time.Time) error {
+		mu.Lock()
+		waits = append(waits, t)
+		mu.Unlock()
+		return ctx.Err()
+	}
+	// Fill server A's window and learn it: the third create is refused and waits it out.
+	for i := range 3 {
+		if _, err := c.CreateDatabase(t.Context(), srvs[0].Identifier, CreateDatabaseInput{Name: fmt.Sprintf("dba%d", i), Remote: "%"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := len(waits)
+	for i := range 2 {
+		if _, err := c.CreateDatabase(t.Context(), srvs[1].Identifier, CreateDatabaseInput{Name: fmt.Sprintf("dbb%d", i), Remote: "%"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(waits) != before {
+		t.Fatalf("creates on server B waited for a window: %v", waits[before:])
+	}
+	if n := p.Requests(paneltest.RouteCreateDatabase); n != 6 {
+		t.Fatalf("%d create requests, want 6: five creates and the one refusal on A", n)
+	}
+}
+
+// Parallel reads past the client API limit: when the window is used up, one request finds
+// where it ends and the others wait for it, instead of each being refused.
+func TestParallelReadsFollowTheClientLimit(t *testing.T) {
+	const limit, reads = 10, 45
+	p, srvs, c, clock := pacedPanel(t, paneltest.Options{Flavor: paneltest.Pterodactyl, RateLimit: limit}, 1)
+	c.shared.off = true // every read is a request of its own here
+	start := clock.Now()
+	runAll(t, reads, func(int) error {
+		_, err := c.ListDatabases(t.Context(), srvs[0].Identifier, true)
+		return err
+	})
+	windows := (reads + limit - 1) / limit
+	got := p.Requests(paneltest.RouteListDatabases)
+	if wasted := got - reads; wasted > windows {
+		t.Fatalf("%d list requests for %d reads: %d refused, want at most one per window (%d)", got, reads, wasted, windows)
+	}
+	if took := clock.Now().Sub(start); took < time.Duration(windows-1)*time.Minute {
+		t.Fatalf("%d reads at %d a minute took %s of panel time: requests went faster than the panel allows", reads, limit, took)
+	}
+}
+
+// The client API limit's 429 on a create is not taken for a create limit: the create waits for
+// the client API window and its server's creates stay uncounted.
+func TestClientLimitOnCreateIsNotACreateLimit(t *testing.T) {
+	c, _, _ := handlerClient(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-RateLimit-Limit", "720")
+		if r.Method == http.MethodPost {
+			w.Header().Set("X-RateLimit-Remaining", "0")
+			w.Header().Set("Retry-After", "30")
+			writeJSON(w, 429, `{"errors":[{"code":"ThrottleRequestsException","status":"429","detail":"Too Many Attempts."}]}`)
+			return
+		}
+		w.Header().Set("X-RateLimit-Remaining", "5")
+		writeJSON(w, 200, listBody)
+	}, func(cfg *Config) { cfg.MaxRetries = -1 })
+	_, err := c.CreateDatabase(t.Context(), "1a7ce997", CreateDatabaseInput{Name: "db", Remote: "%"})
+	if !IsRateLimited(err) {
+		t.Fatalf("error = %v, want rate limited", err)
+	}
+	c.pace.mu.Lock()
+	defer c.pace.mu.Unlock()
+	if w := c.pace.creates["1a7ce997"]; w == nil || w.limit != 0 || w.left != -1 {
+		t.Fatalf("create window = %+v, want it unknown", w)
+	}
+	if g := c.pace.general; g.limit != 720 || g.left != 0 || g.resetAt.IsZero() {
+		t.Fatalf("client window = %+v, want 720 with none left until a known end", g)
+	}
+}
+
+// An answer without rate-limit headers (a proxy, an old panel) paces nothing.
+func TestNoHeadersNoPacing(t *testing.T) {
+	c, rec, _ := handlerClient(t, func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, 200, listBody)
+	}, nil)
+	DisableSharing(c)
+	for range 20 {
+		if _, err := c.ListDatabases(t.Context(), "1a7ce997", false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(rec.waits) != 0 {
+		t.Fatalf("waits = %v, want none", rec.waits)
 	}
 }

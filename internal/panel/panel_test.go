@@ -340,6 +340,7 @@ func TestPanelRateLimitHonoured(t *testing.T) {
 	srv := p.AddServer(paneltest.Server{})
 	key := p.AddKey(paneltest.Key{Servers: map[string][]string{srv.Identifier: {"*"}}})
 	c := newClient(t, p.URL(), key)
+	panel.DisableSharing(c)
 	for range 2 {
 		if _, err := c.ListDatabases(t.Context(), srv.Identifier, false); err != nil {
 			t.Fatal(err)

@@ -1,0 +1,167 @@
+package panel
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+)
+
+// Sharing lists. The panel has no single-database read, so every resource refresh lists its
+// server's databases, and Terraform refreshes resources in parallel. Reads of the same list
+// (server and include flag; a Client has one API key) share one request while it is in
+// flight, and its answer is reused for a short while afterwards, so refreshing N databases
+// on S servers costs S list calls instead of N.
+//
+// Writes keep this from ever serving stale data to a read that starts after them: every
+// create, rotate and delete on a server moves the server's generation on when it starts and
+// again when it ends. An answer is kept only if no write began while it was fetched, is reused
+// only within its generation, and reads join only in-flight requests of the current generation.
+
+// shareFor bounds how long an answer is reused: longer than Terraform takes to refresh
+// thousands of databases (BENCHMARKS.md), so one refresh lists each server once, and short
+// enough that a long apply does not act on a list from much earlier. One Client serves one
+// Terraform operation, so nothing outlives it anyway.
+const shareFor = time.Minute
+
+// shareLists is the default for new clients. Only builds for benchmarks change it, to measure
+// what sharing saves (bench_switch.go); it is not a setting.
+var shareLists = true
+
+// listShare holds in-flight and recent list answers. The zero value shares nothing until off
+// and ttl are set by New.
+type listShare struct {
+	off   bool
+	ttl   time.Duration
+	group singleflight.Group
+
+	mu   sync.Mutex
+	gen  map[string]uint64 // by serverKey; moved on by writes
+	held map[listKey]heldList
+}
+
+type listKey struct {
+	server  string // serverKey
+	include bool   // include=password
+}
+
+type heldList struct {
+	gen uint64
+	at  time.Time // when the request that fetched it was sent
+	dbs []Database
+}
+
+var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// serverKey names a server the same way whether it was given by its 8-character identifier
+// or by its UUID: both panels make the identifier the UUID's first 8 characters, so a write
+// through one form invalidates what reads through the other hold.
+func serverKey(server string) string {
+	if uuidRE.MatchString(server) {
+		return strings.ToLower(server[:8])
+	}
+	return strings.ToLower(server)
+}
+
+// lookup returns the server's current generation, and a held answer still fit for reuse.
+func (s *listShare) lookup(k listKey, now time.Time) (uint64, []Database, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	gen := s.gen[k.server]
+	h, ok := s.held[k]
+	if !ok {
+		return gen, nil, false
+	}
+	if h.gen != gen || now.Sub(h.at) >= s.ttl {
+		delete(s.held, k)
+		return gen, nil, false
+	}
+	return gen, h.dbs, true
+}
+
+// keep holds an answer fetched in generation gen, unless a write has begun since.
+func (s *listShare) keep(k listKey, gen uint64, at time.Time, dbs []Database) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.gen[k.server] != gen {
+		return
+	}
+	if s.held == nil {
+		s.held = map[listKey]heldList{}
+	}
+	s.held[k] = heldList{gen: gen, at: at, dbs: dbs}
+}
+
+// write marks the start of a write to server and returns the function that marks its end.
+// Both move the generation on: reads that start during the write do not join requests from
+// before it, and reads that start after it do not join requests made during it.
+func (s *listShare) write(server string) (end func()) {
+	key := serverKey(server)
+	s.bump(key)
+	return func() { s.bump(key) }
+}
+
+func (s *listShare) bump(key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.gen == nil {
+		s.gen = map[string]uint64{}
+	}
+	s.gen[key]++
+	delete(s.held, listKey{key, false})
+	delete(s.held, listKey{key, true})
+}
+
+// sharedList is ListDatabases through the share. Each caller gets its own copy of the slice:
+// Database holds only values, so a copied slice shares nothing mutable.
+func (cl *Client) sharedList(ctx context.Context, server string, include bool) ([]Database, error) {
+	if cl.shared.off {
+		return cl.fetchDatabases(ctx, server, include)
+	}
+	k := listKey{serverKey(server), include}
+	gen, dbs, ok := cl.shared.lookup(k, cl.now())
+	if ok {
+		return slices.Clone(dbs), nil
+	}
+	flight := k.server + "|" + strconv.FormatBool(include) + "|" + strconv.FormatUint(gen, 10)
+	ch := cl.shared.group.DoChan(flight, func() (any, error) {
+		// The request serves every caller that joins it, so one caller giving up must not
+		// cancel it for the others; it keeps the first caller's deadline and values.
+		fctx, cancel := detach(ctx)
+		defer cancel()
+		at := cl.now()
+		dbs, err := cl.fetchDatabases(fctx, server, include)
+		if err == nil {
+			cl.shared.keep(k, gen, at, dbs)
+		}
+		return dbs, err
+	})
+	select {
+	case <-ctx.Done():
+		return nil, fmt.Errorf("list databases of server %s: %w", server, ctx.Err())
+	case r := <-ch:
+		if r.Err != nil {
+			return nil, r.Err
+		}
+		dbs, _ := r.Val.([]Database)
+		if r.Shared {
+			cl.log.Debug(ctx, "shared a list of databases with parallel reads", map[string]any{"server": server, "include_password": include})
+		}
+		return slices.Clone(dbs), nil
+	}
+}
+
+// detach returns a context that carries ctx's values and deadline but not its cancellation.
+func detach(ctx context.Context) (context.Context, context.CancelFunc) {
+	d := context.WithoutCancel(ctx)
+	if dl, ok := ctx.Deadline(); ok {
+		return context.WithDeadline(d, dl)
+	}
+	return context.WithCancel(d)
+}
