@@ -30,6 +30,10 @@ const (
 	DefaultUserAgent      = "terraform-provider-pterodactyl/dev"
 )
 
+// maxThrottledRetries bounds retries of rate-limited (429) requests, which MaxRetries does
+// not count: each waits as long as the panel asks, within the wait budget.
+const maxThrottledRetries = 10
+
 // maxBodyBytes bounds how much of an answer is read; a database list is a few KiB.
 const maxBodyBytes = 8 << 20
 
@@ -44,8 +48,9 @@ type Config struct {
 	UserAgent string
 	// RequestTimeout bounds each attempt; DefaultRequestTimeout when zero.
 	RequestTimeout time.Duration
-	// MaxRetries is how many times a failed attempt is retried: zero means DefaultMaxRetries,
-	// a negative value disables retries.
+	// MaxRetries is how many times an attempt that failed (a 5xx gateway answer or a lost
+	// connection) is retried: zero means DefaultMaxRetries, a negative value disables those
+	// retries. Rate-limited (429) attempts are retried as the panel asks, within MaxRetryWait.
 	MaxRetries int
 	// MaxRetryWait bounds the total time spent waiting between attempts of one call;
 	// DefaultMaxRetryWait when zero.
@@ -191,6 +196,7 @@ func (cl *Client) do(ctx context.Context, c call, out any) (outcome, error) {
 		}
 	}
 	var waited time.Duration
+	var failures, throttled int
 	for {
 		t, err := cl.admit(ctx, c)
 		if err != nil {
@@ -209,10 +215,15 @@ func (cl *Client) do(ctx context.Context, c call, out any) (outcome, error) {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return res, fmt.Errorf("%s: %w", c.op, ctxErr)
 		}
+		if IsRateLimited(err) {
+			throttled++
+		} else {
+			failures++
+		}
 		if wait <= 0 {
 			wait = cl.backoff(res.attempts)
 		}
-		if reason := cl.stop(ctx, c, res.attempts, waited, wait); reason != "" {
+		if reason := cl.stop(ctx, c, failures, throttled, res.attempts, waited, wait); reason != "" {
 			return res, finish(res, fmt.Errorf("%w (%s)", err, reason))
 		}
 		cl.log.Warn(ctx, "panel request failed; retrying", map[string]any{
@@ -227,8 +238,13 @@ func (cl *Client) do(ctx context.Context, c call, out any) (outcome, error) {
 }
 
 // stop returns why no further attempt may be made, or "" to go on.
-func (cl *Client) stop(ctx context.Context, c call, attempts int, waited, wait time.Duration) string {
-	if attempts > cl.maxRetries {
+func (cl *Client) stop(ctx context.Context, c call, failures, throttled, attempts int, waited, wait time.Duration) string {
+	// A 429 is the panel saying when to come back, not a failure: it is retried as asked
+	// within the wait budget, whatever MaxRetries says, up to a bound of its own.
+	if throttled > maxThrottledRetries {
+		return fmt.Sprintf("gave up after %d attempts: the panel answered 429 %d times", attempts, throttled)
+	}
+	if failures > cl.maxRetries {
 		return fmt.Sprintf("gave up after %d attempts", attempts)
 	}
 	if !c.untilDeadline && waited+wait > cl.maxWait {

@@ -643,3 +643,38 @@ func TestPathsAreEscapedAndPrefixed(t *testing.T) {
 		t.Fatalf("paths\n%s\nwant\n%s", strings.Join(paths, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+func TestRateLimitsAreNotFailures(t *testing.T) {
+	var calls atomic.Int32
+	c, rec, _ := handlerClient(t, func(w http.ResponseWriter, _ *http.Request) {
+		if calls.Add(1) <= 5 {
+			w.Header().Set("Retry-After", "1")
+			writeJSON(w, 429, `{"errors":[{"code":"ThrottleRequestsException","status":"429","detail":"Too Many Attempts."}]}`)
+			return
+		}
+		writeJSON(w, 200, listBody)
+	}, func(cfg *Config) { cfg.MaxRetries = -1 })
+	// With failure retries off, five 429s are still waited out as the panel asks.
+	if _, err := c.ListDatabases(t.Context(), "1a7ce997", false); err != nil {
+		t.Fatal(err)
+	}
+	if calls.Load() != 6 || len(rec.waits) != 5 {
+		t.Fatalf("requests = %d, waits = %v", calls.Load(), rec.waits)
+	}
+}
+
+func TestRateLimitRetriesAreBounded(t *testing.T) {
+	var calls atomic.Int32
+	c, _, _ := handlerClient(t, func(w http.ResponseWriter, _ *http.Request) {
+		calls.Add(1)
+		w.Header().Set("Retry-After", "1")
+		writeJSON(w, 429, `{"errors":[{"code":"ThrottleRequestsException","status":"429","detail":"Too Many Attempts."}]}`)
+	}, nil)
+	_, err := c.ListDatabases(t.Context(), "1a7ce997", false)
+	if !IsRateLimited(err) || !strings.Contains(err.Error(), "the panel answered 429 11 times") {
+		t.Fatalf("error = %v", err)
+	}
+	if calls.Load() != maxThrottledRetries+1 {
+		t.Fatalf("requests = %d, want %d", calls.Load(), maxThrottledRetries+1)
+	}
+}

@@ -111,9 +111,10 @@ func (p *pterodactylProvider) Schema(_ context.Context, _ provider.SchemaRequest
 				Validators: []validator.String{durationValidator{}},
 			},
 			"max_retries": schema.Int64Attribute{
-				MarkdownDescription: "How many times a request is retried after a rate limit (429), a gateway error " +
-					"(502, 503, 504) or a lost connection; `0` disables retries. Defaults to `4`. " +
-					"May also be set with `" + EnvMaxRetries + "`.",
+				MarkdownDescription: "How many times a request is retried after a gateway error (502, 503, 504) or " +
+					"a lost connection, with exponential backoff; `0` disables those retries. Defaults to `4`. " +
+					"Rate-limited requests (429) are not failures: they are retried when the panel's `Retry-After` " +
+					"says, up to 10 times. May also be set with `" + EnvMaxRetries + "`.",
 				Optional:   true,
 				Validators: []validator.Int64{int64validator.Between(0, 20)},
 			},
