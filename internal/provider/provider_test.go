@@ -139,24 +139,6 @@ func TestProviderReadsEnvironment(t *testing.T) {
 	})
 }
 
-func TestProviderTLSToPlainHTTPPanel(t *testing.T) {
-	p := startPanel(t, paneltest.Pterodactyl)
-	httpsURL := strings.Replace(p.URL(), "http://", "https://", 1)
-	resource.UnitTest(t, resource.TestCase{
-		TerraformVersionChecks:   minTerraform,
-		ProtoV6ProviderFactories: providerFactories,
-		Steps: []resource.TestStep{{
-			Config: fmt.Sprintf(`provider "pterodactyl" {
-  panel_url   = %q
-  api_key     = %q
-  max_retries = 0
-}
-data "pterodactyl_server_databases" "all" { server_id = %q }`, httpsURL, p.key, p.server.Identifier),
-			ExpectError: errorRE("no answer from the panel", "TLS settings"),
-		}},
-	})
-}
-
 func TestUserAgent(t *testing.T) {
 	if got := userAgent("1.2.3", "1.11.4"); got != "terraform-provider-pterodactyl/1.2.3 Terraform/1.11.4" {
 		t.Fatalf("userAgent = %q", got)

@@ -1,0 +1,275 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/compare"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/panelform/terraform-provider-pterodactyl/internal/paneltest"
+)
+
+// These tests break the panel the ways real panels and networks break, and check that
+// Terraform ends with exactly what the panel holds: no duplicate, no orphan, no stale
+// password.
+
+// configWith is the provider block with extra settings, then body.
+func (p *testPanel) configWith(settings, body string) string {
+	return fmt.Sprintf("provider \"pterodactyl\" {\n  panel_url = %q\n  api_key   = %q\n  %s\n}\n", p.URL(), p.key, settings) +
+		strings.ReplaceAll(body, "SERVER", p.server.Identifier)
+}
+
+func (p *testPanel) requests(route paneltest.Route, want int) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		if n := p.Requests(route); n != want {
+			return fmt.Errorf("%s requests = %d, want %d", route, n, want)
+		}
+		return nil
+	}
+}
+
+func TestFaults_lostCreateIsAdopted(t *testing.T) {
+	for _, retries := range []string{"", "max_retries = 0"} {
+		t.Run(fmt.Sprintf("retries %q", retries), func(t *testing.T) {
+			eachFlavor(t, func(t *testing.T, p *testPanel) {
+				p.InjectFault(paneltest.Fault{Route: paneltest.RouteCreateDatabase, DropAfterCommit: true})
+				resource.UnitTest(t, resource.TestCase{
+					TerraformVersionChecks:   minTerraform,
+					ProtoV6ProviderFactories: providerFactories,
+					Steps: []resource.TestStep{
+						{
+							Config: p.configWith(retries, appConfig("")),
+							Check:  resource.ComposeTestCheckFunc(p.panelMatchesState(app)),
+						},
+						{
+							Config: p.configWith(retries, appConfig("")),
+							ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+								plancheck.ExpectEmptyPlan(),
+							}},
+							Check: p.panelMatchesState(app),
+						},
+					},
+				})
+			})
+		})
+	}
+}
+
+func TestFaults_lostRotate(t *testing.T) {
+	eachFlavor(t, func(t *testing.T, p *testPanel) {
+		newPassword := statecheck.CompareValue(compare.ValuesDiffer())
+		resource.UnitTest(t, resource.TestCase{
+			TerraformVersionChecks:   minTerraform,
+			ProtoV6ProviderFactories: providerFactories,
+			Steps: []resource.TestStep{
+				{
+					Config:            p.config(appConfig(`rotate_when_changed = { v = "1" }`)),
+					ConfigStateChecks: []statecheck.StateCheck{newPassword.AddStateValue(app, tfjsonpath.New("password"))},
+				},
+				{
+					// With retries, the retried rotation answers and state gets the panel's password.
+					PreConfig: func() {
+						p.InjectFault(paneltest.Fault{Route: paneltest.RouteRotatePassword, DropAfterCommit: true})
+					},
+					Config:            p.config(appConfig(`rotate_when_changed = { v = "2" }`)),
+					ConfigStateChecks: []statecheck.StateCheck{newPassword.AddStateValue(app, tfjsonpath.New("password"))},
+					Check:             p.panelMatchesState(app),
+				},
+				{
+					// Without retries the apply fails clearly, the rotation having happened...
+					PreConfig: func() {
+						p.InjectFault(paneltest.Fault{Route: paneltest.RouteRotatePassword, DropAfterCommit: true})
+					},
+					Config:      p.configWith("max_retries = 0", appConfig(`rotate_when_changed = { v = "3" }`)),
+					ExpectError: errorRE("Cannot rotate the database password", "no answer from the panel"),
+				},
+				{
+					// ...and the next refresh holds the panel's real password. The triggers were not
+					// recorded, so the rotation is still planned.
+					RefreshState:       true,
+					ExpectNonEmptyPlan: true,
+					Check:              p.panelMatchesState(app),
+				},
+			},
+		})
+	})
+}
+
+func TestFaults_lostDeleteSucceeds(t *testing.T) {
+	eachFlavor(t, func(t *testing.T, p *testPanel) {
+		resource.UnitTest(t, resource.TestCase{
+			TerraformVersionChecks:   minTerraform,
+			ProtoV6ProviderFactories: providerFactories,
+			Steps: []resource.TestStep{
+				{Config: p.config(appConfig(""))},
+				{
+					PreConfig: func() {
+						p.InjectFault(paneltest.Fault{Route: paneltest.RouteDeleteDatabase, DropAfterCommit: true})
+					},
+					Config: p.config(`
+resource "pterodactyl_server_database" "other" {
+  server_id = "SERVER"
+  name      = "other"
+}`),
+					Check: resource.ComposeTestCheckFunc(
+						p.panelMatchesState("pterodactyl_server_database.other"),
+						// The first delete was applied and lost; the retry got 404, which is success.
+						p.requests(paneltest.RouteDeleteDatabase, 2),
+					),
+				},
+			},
+		})
+	})
+}
+
+func TestFaults_bursts(t *testing.T) {
+	eachFlavor(t, func(t *testing.T, p *testPanel) {
+		resource.UnitTest(t, resource.TestCase{
+			TerraformVersionChecks:   minTerraform,
+			ProtoV6ProviderFactories: providerFactories,
+			Steps: []resource.TestStep{
+				{
+					PreConfig: func() {
+						p.InjectFault(paneltest.Fault{Route: paneltest.RouteCreateDatabase, Status: 503, Count: 3})
+					},
+					Config: p.config(appConfig(`rotate_when_changed = { v = "1" }`)),
+					Check:  resource.ComposeTestCheckFunc(p.panelMatchesState(app), p.requests(paneltest.RouteCreateDatabase, 4)),
+				},
+				{
+					PreConfig: func() {
+						p.InjectFault(paneltest.Fault{Route: paneltest.RouteRotatePassword, Status: 429, RetryAfter: time.Second, Count: 5})
+					},
+					Config: p.config(appConfig(`rotate_when_changed = { v = "2" }`)),
+					Check:  resource.ComposeTestCheckFunc(p.panelMatchesState(app), p.requests(paneltest.RouteRotatePassword, 6)),
+				},
+			},
+		})
+	})
+}
+
+func TestFaults_latencyPastTheTimeout(t *testing.T) {
+	eachFlavor(t, func(t *testing.T, p *testPanel) {
+		slow := appConfig(`timeouts {
+    create = "1s"
+  }`)
+		resource.UnitTest(t, resource.TestCase{
+			TerraformVersionChecks:   minTerraform,
+			ProtoV6ProviderFactories: providerFactories,
+			Steps: []resource.TestStep{
+				{
+					PreConfig: func() {
+						p.InjectFault(paneltest.Fault{Route: paneltest.RouteCreateDatabase, Latency: 4 * time.Second})
+					},
+					Config: p.config(slow),
+					ExpectError: errorRE("Cannot create the database", "context deadline exceeded",
+						"did not finish within its create timeout of 1s", `timeouts { create = "10m" }`),
+				},
+				{
+					// Nothing was made, nothing is in state: the next apply starts clean.
+					PreConfig: func() {
+						if n := len(p.Databases(p.server.Identifier)); n != 0 {
+							t.Errorf("%d databases on the panel after the timed-out create", n)
+						}
+					},
+					Config: p.config(appConfig("")),
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(app, plancheck.ResourceActionCreate),
+					}},
+					Check: p.panelMatchesState(app),
+				},
+			},
+		})
+	})
+}
+
+func TestFaults_limitWithParallelCreates(t *testing.T) {
+	eachFlavor(t, func(t *testing.T, p *testPanel) {
+		const limit = 3
+		p.SetDatabaseLimit(p.server.Identifier, paneltest.Limit(limit))
+		many := p.config(fmt.Sprintf(`
+resource "pterodactyl_server_database" "many" {
+  count     = %d
+  server_id = "SERVER"
+  name      = "db${count.index}"
+}`, limit+2))
+		agree := func(s *terraform.State) error {
+			inState := 0
+			for addr := range s.RootModule().Resources {
+				if strings.HasPrefix(addr, "pterodactyl_server_database.many") {
+					inState++
+				}
+			}
+			if onPanel := len(p.Databases(p.server.Identifier)); inState != limit || onPanel != limit {
+				return fmt.Errorf("state holds %d databases and the panel %d, want %d each", inState, onPanel, limit)
+			}
+			return nil
+		}
+		resource.UnitTest(t, resource.TestCase{
+			TerraformVersionChecks:   minTerraform,
+			ProtoV6ProviderFactories: providerFactories,
+			Steps: []resource.TestStep{
+				{
+					Config:      many,
+					ExpectError: errorRE("HTTP 400 (TooManyDatabasesException)", fmt.Sprintf("allows %d databases and has %d", limit, limit)),
+				},
+				// The refused creates are still planned; what exists is in state and on the panel.
+				{RefreshState: true, ExpectNonEmptyPlan: true, Check: agree},
+			},
+		})
+	})
+}
+
+func TestBadPanelURLs(t *testing.T) {
+	webPage := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = w.Write([]byte("<html><body>Welcome to our game community!</body></html>"))
+	}))
+	defer webPage.Close()
+	login := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/auth/login", http.StatusFound)
+	}))
+	defer login.Close()
+	ln, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	nothing := "http://" + ln.Addr().String()
+	_ = ln.Close()
+	p := startPanel(t, paneltest.Pterodactyl)
+	p.nothingCreated(t)
+	tlsToPlain := strings.Replace(p.URL(), "http://", "https://", 1)
+
+	cases := []struct {
+		name, url string
+		want      []string
+	}{
+		{"web page", webPage.URL, []string{"does not look like a Pterodactyl or Pelican client API", `HTTP 200 with content type "text/html; charset=utf-8"`, "Set panel_url"}},
+		{"login redirect", login.URL, []string{"a redirect (HTTP 302) to /auth/login"}},
+		{"nothing listening", nothing, []string{"no answer from the panel at " + nothing, "connection refused"}},
+		{"TLS to a plain HTTP panel", tlsToPlain, []string{"no answer from the panel", "http: server gave HTTP response to HTTPS client", "TLS settings"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			resource.UnitTest(t, resource.TestCase{
+				TerraformVersionChecks:   minTerraform,
+				ProtoV6ProviderFactories: providerFactories,
+				Steps: []resource.TestStep{{
+					Config: fmt.Sprintf("provider \"pterodactyl\" {\n  panel_url   = %q\n  api_key     = %q\n  max_retries = 0\n}\n", tc.url, p.key) +
+						strings.ReplaceAll(appConfig(""), "SERVER", p.server.Identifier),
+					ExpectError: errorRE(tc.want...),
+				}},
+			})
+		})
+	}
+}
