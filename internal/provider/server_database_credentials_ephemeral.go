@@ -125,22 +125,8 @@ func (e *serverDatabaseCredentialsEphemeralResource) Open(ctx context.Context, r
 		return
 	}
 	server := cfg.ServerID.ValueString()
-	dbs, err := e.data.client.ListDatabases(ctx, server, true)
-	if err != nil {
-		op := operation{summary: "Cannot read the database credentials", server: server, permission: panel.PermissionRead}
-		op.addError(&resp.Diagnostics, err)
-		return
-	}
-	var db *panel.Database
-	var at path.Path
-	if !cfg.ID.IsNull() {
-		db, at = findDatabase(dbs, cfg.ID.ValueString()), path.Root("id")
-	} else {
-		db, at = findByName(dbs, cfg.Name.ValueString()), path.Root("name")
-	}
+	db := lookupDatabase(ctx, e.data.client, server, cfg.ID, cfg.Name, "Cannot read the database credentials", &resp.Diagnostics)
 	if db == nil {
-		resp.Diagnostics.AddAttributeError(at, "Database not found",
-			fmt.Sprintf("Server %s has no database with %s %q. It has: %s.", server, at, cfg.ID.ValueString()+cfg.Name.ValueString(), describeDatabases(dbs)))
 		return
 	}
 	if db.PasswordState != panel.PasswordIncluded {

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -85,22 +84,8 @@ func (d *serverDatabaseDataSource) Read(ctx context.Context, req datasource.Read
 		return
 	}
 	server := cfg.ServerID.ValueString()
-	dbs, err := d.data.client.ListDatabases(ctx, server, true)
-	if err != nil {
-		op := operation{summary: "Cannot read the server's databases", server: server, permission: panel.PermissionRead}
-		op.addError(&resp.Diagnostics, err)
-		return
-	}
-	var db *panel.Database
-	var at path.Path
-	if !cfg.ID.IsNull() {
-		db, at = findDatabase(dbs, cfg.ID.ValueString()), path.Root("id")
-	} else {
-		db, at = findByName(dbs, cfg.Name.ValueString()), path.Root("name")
-	}
+	db := lookupDatabase(ctx, d.data.client, server, cfg.ID, cfg.Name, "Cannot read the server's databases", &resp.Diagnostics)
 	if db == nil {
-		resp.Diagnostics.AddAttributeError(at, "Database not found",
-			fmt.Sprintf("Server %s has no database with %s %q. It has: %s.", server, at, cfg.ID.ValueString()+cfg.Name.ValueString(), describeDatabases(dbs)))
 		return
 	}
 	warnHiddenPasswords([]panel.Database{*db}, server, path.Root("password"), &resp.Diagnostics)

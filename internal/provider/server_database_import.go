@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 
@@ -125,4 +128,24 @@ func describeDatabases(dbs []panel.Database) string {
 		parts = append(parts, fmt.Sprintf("%s (%s)", d.ID, d.Name))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// lookupDatabase reads the server's databases and picks one by id, or else by name (with or
+// without the s{N}_ prefix), for the data source and the ephemeral resource. Nil, with the
+// diagnostic added, when the panel refuses or has no such database.
+func lookupDatabase(ctx context.Context, client *panel.Client, server string, id, name types.String, summary string, diags *diag.Diagnostics) *panel.Database {
+	dbs, err := client.ListDatabases(ctx, server, true)
+	if err != nil {
+		operation{summary: summary, server: server, permission: panel.PermissionRead}.addError(diags, err)
+		return nil
+	}
+	db, at, ref := findByName(dbs, name.ValueString()), path.Root("name"), name.ValueString()
+	if !id.IsNull() {
+		db, at, ref = findDatabase(dbs, id.ValueString()), path.Root("id"), id.ValueString()
+	}
+	if db == nil {
+		diags.AddAttributeError(at, "Database not found",
+			fmt.Sprintf("Server %s has no database with %s %q. It has: %s.", server, at, ref, describeDatabases(dbs)))
+	}
+	return db
 }
