@@ -169,7 +169,7 @@ type CreateDatabaseInput struct {
 // not there before this call is taken as its own.
 func (cl *Client) CreateDatabase(ctx context.Context, server string, in CreateDatabaseInput) (*Database, error) {
 	op := fmt.Sprintf("create database %q on server %s", in.Name, server)
-	release, err := cl.creates.acquire(ctx, server)
+	release, err := cl.creates.acquire(ctx, serverKey(server))
 	if err != nil {
 		return nil, fmt.Errorf("%s: waiting for other creates on the server: %w", op, err)
 	}

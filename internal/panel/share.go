@@ -2,6 +2,7 @@ package panel
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -146,6 +147,10 @@ func (cl *Client) sharedList(ctx context.Context, server string, include bool) (
 	case <-ctx.Done():
 		return nil, fmt.Errorf("list databases of server %s: %w", server, ctx.Err())
 	case r := <-ch:
+		if r.Err != nil && errors.Is(r.Err, context.DeadlineExceeded) && r.Shared && ctx.Err() == nil {
+			// The shared request ran out of the first caller's time, not of ours: read alone.
+			return cl.fetchDatabases(ctx, server, include)
+		}
 		if r.Err != nil {
 			return nil, r.Err
 		}
