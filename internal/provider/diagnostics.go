@@ -90,8 +90,8 @@ func (op operation) advice(err error) string {
 		return "Client database management is turned off on this panel (PTERODACTYL_CLIENT_DATABASES_ENABLED, or " +
 			"PANEL_CLIENT_DATABASES_ENABLED on Pelican). A panel administrator must turn it on."
 	case panel.IsRateLimited(err):
-		return "The panel kept answering 429 Too Many Attempts after every retry. Run Terraform with a lower " +
-			"-parallelism, raise max_retries, or wait a minute and try again."
+		return "The panel kept answering 429 Too Many Attempts, past the waits it asked for. Run Terraform with a " +
+			"lower -parallelism, or wait a minute and try again."
 	case errors.As(err, &notPanel):
 		return "Set panel_url (or " + EnvPanelURL + ") to the panel's own base URL."
 	case errors.As(err, &transport):

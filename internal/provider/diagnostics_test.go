@@ -34,7 +34,7 @@ func TestAdvice(t *testing.T) {
 		{"conflict", apiError(409, panel.CodeServerStateConflict, "This server is currently suspended and the functionality requested is unavailable."), "Terraform state was kept"},
 		{"no host", apiError(400, panel.CodeNoSuitableHost, "No database host was found that meets the requirements for this server."), "no database host for this server's node"},
 		{"feature off", apiError(500, "DatabaseClientFeatureNotEnabledException", "An unexpected error was encountered"), "Client database management is turned off"},
-		{"rate limited", apiError(429, panel.CodeThrottle, "Too Many Attempts."), "lower -parallelism, raise max_retries"},
+		{"rate limited", apiError(429, panel.CodeThrottle, "Too Many Attempts."), "with a lower -parallelism, or wait a minute"},
 		{"not the panel", &panel.NotPanelError{Operation: "op", URL: "https://x", StatusCode: 200, ContentType: "text/html"}, "Set panel_url"},
 		{"transport", &panel.TransportError{Operation: "op", URL: "https://x", Err: errors.New("connection refused")}, "can be reached from this machine"},
 		{"server error", apiError(500, "HttpException", "An unexpected error was encountered"), "The panel failed while handling the request"},

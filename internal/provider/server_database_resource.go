@@ -149,8 +149,9 @@ func (r *serverDatabaseResource) Schema(ctx context.Context, _ resource.SchemaRe
 			},
 			"store_password": schema.BoolAttribute{
 				MarkdownDescription: "Whether Terraform keeps the password in state (default `true`). With `false`, " +
-					"`password` is always null: after create, rotation, refresh and import alike, and the panel " +
-					"is not even asked for it on refresh. `rotate_when_changed` still rotates it; read it where it is " +
+					"`password` is always null after create, rotation and refresh, and the panel is not asked for it " +
+					"on refresh. `terraform import` cannot see this setting and keeps the password until the next apply; " +
+					"an `import` block does not. `rotate_when_changed` still rotates it; read it where it is " +
 					"needed with the `pterodactyl_server_database_credentials` ephemeral resource (Terraform 1.10+). " +
 					"Changing it calls nothing on the panel, except that turning it on reads the current password.",
 				Optional: true,
@@ -343,7 +344,8 @@ func (r *serverDatabaseResource) Update(ctx context.Context, req resource.Update
 			return
 		}
 		tflog.Info(ctx, "rotated server database password", map[string]any{"server": server, "database_id": db.ID})
-		plan.setFromPanel(db)
+		// Only the password is the rotation's to change: the plan promised the rest as they
+		// were, and the next refresh picks up anything an admin changed meanwhile.
 		plan.Password = r.passwordAfterWrite(db, server, plan.StorePassword, &resp.Diagnostics)
 	}
 	switch {

@@ -318,6 +318,15 @@ func TestQuoting(t *testing.T) {
 	if strings.Contains(err.Error(), secret) {
 		t.Errorf("redact kept the password: %v", err)
 	}
+	// A failing step's error and log line must not carry the password, even where the
+	// server quotes the statement back.
+	var logged strings.Builder
+	h := &Host{addr: "127.0.0.1:3306", logf: func(format string, args ...any) { fmt.Fprintf(&logged, format, args...) }}
+	d := paneltest.BackendDatabase{Name: "s1_x", Username: "u1_x", Password: secret, Remote: "%"}
+	err = h.failed("CREATE USER", d, errors.New("near 'IDENTIFIED BY '"+secret+"'' at line 1"))
+	if strings.Contains(err.Error(), secret) || strings.Contains(logged.String(), secret) || logged.Len() == 0 {
+		t.Errorf("a failed step showed the password: %v / %q", err, logged.String())
+	}
 	me := &mysql.MySQLError{Number: 1045, Message: "Access denied"}
 	if !IsAccessDenied(fmt.Errorf("wrapped: %w", redact(me, "other"))) {
 		t.Error("redact without the password must keep the driver's error")
