@@ -229,7 +229,7 @@ func findStored(dbs []Database, name string, skip []Database) *Database {
 			continue
 		}
 		id, err := strconv.Atoi(m[1])
-		if err != nil || dbs[i].Name != PrefixedName(id, name) || findByID(skip, dbs[i].ID) {
+		if err != nil || dbs[i].Name != PrefixedName(id, name) || FindDatabase(skip, dbs[i].ID) != nil {
 			continue
 		}
 		return &dbs[i]
@@ -237,13 +237,14 @@ func findStored(dbs []Database, name string, skip []Database) *Database {
 	return nil
 }
 
-func findByID(dbs []Database, id string) bool {
+// FindDatabase returns the database with the given id, or nil.
+func FindDatabase(dbs []Database, id string) *Database {
 	for i := range dbs {
 		if dbs[i].ID == id {
-			return true
+			return &dbs[i]
 		}
 	}
-	return false
+	return nil
 }
 
 // NameTakenError means the server already has a database with the requested name.

@@ -75,15 +75,20 @@ func HasPrefix(name string) bool {
 }
 
 // SameServer reports whether two server references name the same server without asking the
-// panel: equal strings, or an 8-character short identifier and a UUID that starts with it
-// (the panel derives the short identifier from the first 8 characters of the UUID).
+// panel: the panel derives a server's 8-character short identifier from the first 8
+// characters of its UUID, so both forms reduce to the same key.
 func SameServer(a, b string) bool {
-	if strings.EqualFold(a, b) {
-		return true
+	return serverKey(a) == serverKey(b)
+}
+
+var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// serverKey names a server the same way whether it was given by its 8-character identifier
+// or by its UUID: both panels make the identifier the UUID's first 8 characters. Sharing,
+// pacing and the create lock key on it, so both forms are one server everywhere.
+func serverKey(server string) string {
+	if uuidRE.MatchString(server) {
+		return strings.ToLower(server[:8])
 	}
-	short, long := a, b
-	if len(short) > len(long) {
-		short, long = long, short
-	}
-	return len(short) == 8 && len(long) == 36 && strings.EqualFold(long[:8], short)
+	return strings.ToLower(server)
 }

@@ -4,10 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -56,18 +54,6 @@ type heldList struct {
 	gen uint64
 	at  time.Time // when the request that fetched it was sent
 	dbs []Database
-}
-
-var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-
-// serverKey names a server the same way whether it was given by its 8-character identifier
-// or by its UUID: both panels make the identifier the UUID's first 8 characters, so a write
-// through one form invalidates what reads through the other hold.
-func serverKey(server string) string {
-	if uuidRE.MatchString(server) {
-		return strings.ToLower(server[:8])
-	}
-	return strings.ToLower(server)
 }
 
 // lookup returns the server's current generation, and a held answer still fit for reuse.

@@ -34,7 +34,7 @@ func parseImportID(id string) (server, ref string, err error) {
 
 // matchDatabase finds ref among dbs by id, else by name.
 func matchDatabase(dbs []panel.Database, ref string) *panel.Database {
-	if db := findDatabase(dbs, ref); db != nil {
+	if db := panel.FindDatabase(dbs, ref); db != nil {
 		return db
 	}
 	return findByName(dbs, ref)
@@ -72,7 +72,7 @@ func (r *serverDatabaseResource) ImportState(ctx context.Context, req resource.I
 	db, what := matchDatabase(dbs, ref), "id or name"
 	if byIdentity {
 		// An identity names a database by id only: a name is not an identity.
-		db, what = findDatabase(dbs, ref), "id"
+		db, what = panel.FindDatabase(dbs, ref), "id"
 	}
 	if db == nil {
 		resp.Diagnostics.AddError("Cannot import the database", fmt.Sprintf(
@@ -141,7 +141,7 @@ func lookupDatabase(ctx context.Context, client *panel.Client, server string, id
 	}
 	db, at, ref := findByName(dbs, name.ValueString()), path.Root("name"), name.ValueString()
 	if !id.IsNull() {
-		db, at, ref = findDatabase(dbs, id.ValueString()), path.Root("id"), id.ValueString()
+		db, at, ref = panel.FindDatabase(dbs, id.ValueString()), path.Root("id"), id.ValueString()
 	}
 	if db == nil {
 		diags.AddAttributeError(at, "Database not found",

@@ -51,7 +51,7 @@ func (r *serverDatabaseResource) currentPassword(ctx context.Context, m serverDa
 		op.addError(diags, err)
 		return types.StringNull()
 	}
-	db := findDatabase(dbs, id)
+	db := panel.FindDatabase(dbs, id)
 	if db == nil {
 		diags.AddError("Cannot read the database password", fmt.Sprintf("Server %s no longer has database %s: it was "+
 			"deleted outside Terraform. Run terraform apply again to create it anew.", server, id))

@@ -279,7 +279,7 @@ func (r *serverDatabaseResource) Read(ctx context.Context, req resource.ReadRequ
 		op.addError(&resp.Diagnostics, err)
 		return
 	}
-	db := findDatabase(dbs, state.ID.ValueString())
+	db := panel.FindDatabase(dbs, state.ID.ValueString())
 	if db == nil {
 		tflog.Info(ctx, "database no longer on the panel; removing it from state", map[string]any{"server": server, "database_id": state.ID.ValueString()})
 		resp.State.RemoveResource(ctx)
@@ -305,15 +305,6 @@ func (r *serverDatabaseResource) Read(ctx context.Context, req resource.ReadRequ
 		}
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
-}
-
-func findDatabase(dbs []panel.Database, id string) *panel.Database {
-	for i := range dbs {
-		if dbs[i].ID == id {
-			return &dbs[i]
-		}
-	}
-	return nil
 }
 
 func (r *serverDatabaseResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {

@@ -116,7 +116,7 @@ func (a *serverDatabaseRotatePasswordAction) Invoke(ctx context.Context, req act
 // not, with the ids the server does have; "" when the server itself is the problem.
 func (a *serverDatabaseRotatePasswordAction) missingDatabase(ctx context.Context, server, id string) string {
 	dbs, err := a.data.client.ListDatabases(ctx, server, false)
-	if err != nil || findDatabase(dbs, id) != nil {
+	if err != nil || panel.FindDatabase(dbs, id) != nil {
 		return ""
 	}
 	return fmt.Sprintf("Server %s has no database with the id %q; it was deleted, or id holds a name. It has: %s.",
