@@ -24,21 +24,6 @@ import (
 // Terraform ends with exactly what the panel holds: no duplicate, no orphan, no stale
 // password.
 
-// configWith is the provider block with extra settings, then body.
-func (p *testPanel) configWith(settings, body string) string {
-	return fmt.Sprintf("provider \"pterodactyl\" {\n  panel_url = %q\n  api_key   = %q\n  %s\n}\n", p.URL(), p.key, settings) +
-		strings.ReplaceAll(body, "SERVER", p.server.Identifier)
-}
-
-func (p *testPanel) requests(route paneltest.Route, want int) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		if n := p.Requests(route); n != want {
-			return fmt.Errorf("%s requests = %d, want %d", route, n, want)
-		}
-		return nil
-	}
-}
-
 func TestFaults_lostCreateIsAdopted(t *testing.T) {
 	for _, retries := range []string{"", "max_retries = 0"} {
 		t.Run(fmt.Sprintf("retries %q", retries), func(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/panelform/terraform-provider-pterodactyl/internal/paneltest"
@@ -46,15 +47,32 @@ func startPanel(t *testing.T, flavor paneltest.Flavor) *testPanel {
 	return &testPanel{Panel: p, server: srv, key: key}
 }
 
-// providerBlock configures the provider for this panel with the given key.
-func (p *testPanel) providerBlock(key string) string {
-	return fmt.Sprintf("provider \"pterodactyl\" {\n  panel_url = %q\n  api_key   = %q\n}\n", p.URL(), key)
+// providerBlock configures the provider for this panel with the given key and any extra
+// settings.
+func (p *testPanel) providerBlock(key string, settings ...string) string {
+	return fmt.Sprintf("provider \"pterodactyl\" {\n  panel_url = %q\n  api_key   = %q\n%s}\n",
+		p.URL(), key, strings.Join(append(settings, ""), "\n"))
 }
 
-// config is the provider block with the owner's key followed by body, in which %[1]s is the
-// server's short identifier.
+// config is the provider block with the owner's key followed by body, in which SERVER stands
+// for the server's short identifier.
 func (p *testPanel) config(body string) string {
-	return p.providerBlock(p.key) + strings.ReplaceAll(body, "SERVER", p.server.Identifier)
+	return p.configWith("", body)
+}
+
+// configWith is config with extra provider settings.
+func (p *testPanel) configWith(settings, body string) string {
+	return p.providerBlock(p.key, settings) + strings.ReplaceAll(body, "SERVER", p.server.Identifier)
+}
+
+// requests checks the panel saw want requests on route in all.
+func (p *testPanel) requests(route paneltest.Route, want int) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		if n := p.Requests(route); n != want {
+			return fmt.Errorf("%s requests = %d, want %d", route, n, want)
+		}
+		return nil
+	}
 }
 
 // errorRE matches diagnostics that contain each part in order. Terraform wraps long lines, so

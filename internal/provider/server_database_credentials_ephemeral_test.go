@@ -240,7 +240,7 @@ resource "echo" "` + echo + `" {}
 						statecheck.ExpectKnownValue("echo.rotated", tfjsonpath.New("data"), panelPassword),
 						newPassword.AddStateValue("echo.rotated", tfjsonpath.New("data")),
 					}, passwordIsNull...),
-					Check: resource.ComposeTestCheckFunc(p.noPassword, p.rotations(1)),
+					Check: resource.ComposeTestCheckFunc(p.noPassword, p.requests(paneltest.RouteRotatePassword, 1)),
 				},
 			},
 		})

@@ -228,14 +228,6 @@ resource "pterodactyl_server_database" "app" {
   rotate_when_changed = { v = "` + v + `" }
 }`)
 	}
-	rotations := func(want int) resource.TestCheckFunc {
-		return func(*terraform.State) error {
-			if n := p.Requests(paneltest.RouteRotatePassword); n != want {
-				return fmt.Errorf("rotate-password called %d times, want %d", n, want)
-			}
-			return nil
-		}
-	}
 	resource.UnitTest(t, resource.TestCase{
 		TerraformVersionChecks:   minTerraform,
 		ProtoV6ProviderFactories: providerFactories,
@@ -250,7 +242,7 @@ resource "pterodactyl_server_database" "app" {
   server_id = "SERVER"
   name      = "legacy"
 }`),
-				Check: rotations(0),
+				Check: p.requests(paneltest.RouteRotatePassword, 0),
 			},
 			{
 				// The first triggers after an import are recorded without rotating...
@@ -259,7 +251,7 @@ resource "pterodactyl_server_database" "app" {
 					plancheck.ExpectResourceAction(app, plancheck.ResourceActionUpdate),
 					plancheck.ExpectKnownValue(app, tfjsonpath.New("password"), knownvalue.StringExact(seeded.Password)),
 				}},
-				Check: rotations(0),
+				Check: p.requests(paneltest.RouteRotatePassword, 0),
 			},
 			{
 				// ...and every change after that rotates.
@@ -267,7 +259,7 @@ resource "pterodactyl_server_database" "app" {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectUnknownValue(app, tfjsonpath.New("password")),
 				}},
-				Check: rotations(1),
+				Check: p.requests(paneltest.RouteRotatePassword, 1),
 			},
 			{
 				Config: p.config(`
@@ -275,14 +267,14 @@ resource "pterodactyl_server_database" "app" {
   server_id = "SERVER"
   name      = "legacy"
 }`),
-				Check: rotations(2),
+				Check: p.requests(paneltest.RouteRotatePassword, 2),
 			},
 			{
 				Config: withTriggers("3"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectUnknownValue(app, tfjsonpath.New("password")),
 				}},
-				Check: rotations(3),
+				Check: p.requests(paneltest.RouteRotatePassword, 3),
 			},
 		},
 	})

@@ -32,16 +32,6 @@ func (p *testPanel) noPassword(s *terraform.State) error {
 	return nil
 }
 
-// rotations checks the panel saw want rotate-password calls in all.
-func (p *testPanel) rotations(want int) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		if n := p.Requests(paneltest.RouteRotatePassword); n != want {
-			return fmt.Errorf("rotate-password called %d times, want %d", n, want)
-		}
-		return nil
-	}
-}
-
 var passwordIsNull = []statecheck.StateCheck{
 	statecheck.ExpectKnownValue(app, tfjsonpath.New("password"), knownvalue.Null()),
 	statecheck.ExpectKnownValue(app, tfjsonpath.New("store_password"), knownvalue.Bool(false)),
@@ -87,7 +77,7 @@ func TestServerDatabase_storePasswordFalse(t *testing.T) {
 						plancheck.ExpectKnownValue(app, tfjsonpath.New("password"), knownvalue.Null()),
 					}},
 					ConfigStateChecks: passwordIsNull,
-					Check:             resource.ComposeTestCheckFunc(p.noPassword, p.rotations(1), rotated),
+					Check:             resource.ComposeTestCheckFunc(p.noPassword, p.requests(paneltest.RouteRotatePassword, 1), rotated),
 				},
 				{
 					// A rotation on the panel is not read either.
@@ -180,7 +170,7 @@ import {
 						plancheck.ExpectKnownValue(app, tfjsonpath.New("store_password"), knownvalue.Bool(false)),
 					}},
 					ConfigStateChecks: passwordIsNull,
-					Check:             resource.ComposeTestCheckFunc(p.noPassword, p.rotations(0)),
+					Check:             resource.ComposeTestCheckFunc(p.noPassword, p.requests(paneltest.RouteRotatePassword, 0)),
 				},
 				{
 					Config:           p.config(appConfig("store_password = false")),
@@ -217,7 +207,7 @@ func TestServerDatabase_storePasswordFalseAfterImportCommand(t *testing.T) {
 					plancheck.ExpectKnownValue(app, tfjsonpath.New("password"), knownvalue.Null()),
 				}},
 				ConfigStateChecks: passwordIsNull,
-				Check:             resource.ComposeTestCheckFunc(p.noPassword, p.rotations(0)),
+				Check:             resource.ComposeTestCheckFunc(p.noPassword, p.requests(paneltest.RouteRotatePassword, 0)),
 			},
 		},
 	})
