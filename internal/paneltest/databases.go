@@ -18,10 +18,14 @@ type Database struct {
 	Username string
 	Password string
 	// Remote is connections_from, the host pattern the user may connect from.
-	Remote         string
+	Remote string
+	// Host and Port are the address clients connect to; every database host reports the
+	// same one.
 	Host           string
 	Port           int
 	MaxConnections int
+	// HostID is the database host (1-based) the database is on; see Options.DatabaseHosts.
+	HostID int
 }
 
 // dbRec is the stored database row.
@@ -37,11 +41,12 @@ type dbRec struct {
 	host     string
 	port     int
 	maxConns int
+	hostID   int // database_host_id, 1-based
 }
 
 func (d *dbRec) export() Database {
 	return Database{ID: d.publicID, Server: d.server, Name: d.name, Username: d.username, Password: d.password,
-		Remote: d.remote, Host: d.host, Port: d.port, MaxConnections: d.maxConns}
+		Remote: d.remote, Host: d.host, Port: d.port, MaxConnections: d.maxConns, HostID: d.hostID}
 }
 
 // Databases returns the server's databases sorted by internal id. It panics if the server
@@ -57,9 +62,10 @@ func (p *Panel) Databases(server string) []Database {
 }
 
 // AddDatabase seeds a database, applying the panel's prefixing and truncation and generating
-// credentials; an empty remote means "%". It bypasses validation and limits, but panics if
-// the server is unknown, already has a database with the same stored name, or the Backend
-// fails.
+// credentials; an empty remote means "%". It picks a database host like a create does. It
+// bypasses validation, limits and host time, but panics if the server is unknown, already
+// has a database with the same stored name (on any host; creates still on their host are not
+// seen), or the Backend fails.
 func (p *Panel) AddDatabase(server, name, remote string) Database {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -71,7 +77,7 @@ func (p *Panel) AddDatabase(server, name, remote string) Database {
 	if p.nameTaken(s, stored) {
 		panic("paneltest: server " + s.Identifier + " already has a database named " + stored)
 	}
-	d, err := p.insertDatabase(context.Background(), s, stored, remote)
+	d, err := p.insertDatabase(context.Background(), s, rowKey{host: p.pickHost(), server: s.InternalID, name: stored}, remote)
 	mustBackend("creating "+stored, err)
 	return d.export()
 }
@@ -159,13 +165,13 @@ func (p *Panel) nameTaken(s *Server, stored string) bool {
 	return false
 }
 
-// insertDatabase makes a database with fresh credentials on the Backend, then commits its row;
-// when the Backend fails, nothing is committed. p.mu is held.
-func (p *Panel) insertDatabase(ctx context.Context, s *Server, stored, remote string) (*dbRec, error) {
+// insertDatabase makes the database k (k.server is s) with fresh credentials on the Backend,
+// then commits its row; when the Backend fails, nothing is committed. p.mu is held.
+func (p *Panel) insertDatabase(ctx context.Context, s *Server, k rowKey, remote string) (*dbRec, error) {
 	d := &dbRec{
-		serverID: s.InternalID, server: s.Identifier, name: stored,
+		serverID: s.InternalID, server: s.Identifier, name: k.name,
 		username: username(s.InternalID), password: generatePassword(), remote: remote,
-		host: p.opts.DatabaseHost, port: p.opts.DatabasePort,
+		host: p.opts.DatabaseHost, port: p.opts.DatabasePort, hostID: k.host,
 	}
 	ctx, cancel := backendContext(ctx)
 	defer cancel()
@@ -209,8 +215,10 @@ func (p *Panel) removeDatabase(ctx context.Context, d *dbRec) error {
 }
 
 // createDatabase is POST /databases after the permission check: validation (422), then the
-// controller's checks in order (no host, feature flag, limit) and the commit. p.mu is held.
-func (p *Panel) createDatabase(ctx context.Context, w http.ResponseWriter, s *Server, in map[string]any, view bool) *panelError {
+// controller's checks in order (no host, feature flag, limit), the host pick, the time on
+// the host (see reachHost and Fault.HostLatency) and the commit. p.mu is held; it is released
+// while the create is on its host.
+func (p *Panel) createDatabase(ctx context.Context, w http.ResponseWriter, s *Server, in map[string]any, view bool, ht hostTime) *panelError {
 	name, remote, errs := p.validateCreate(s, in)
 	if len(errs) > 0 {
 		return &panelError{status: http.StatusUnprocessableEntity, render: renderBack, items: errs}
@@ -223,7 +231,15 @@ func (p *Panel) createDatabase(ctx context.Context, w http.ResponseWriter, s *Se
 	case s.DatabaseLimit != nil && len(p.serverDatabases(s)) >= *s.DatabaseLimit:
 		return errDisplay("TooManyDatabasesException", msgTooManyDatabases)
 	}
-	d, err := p.insertDatabase(ctx, s, storedName(s.InternalID, name), remote)
+	k := rowKey{host: p.pickHost(), server: s.InternalID, name: storedName(s.InternalID, name)}
+	ok, release := p.reachHost(k, ht)
+	defer release()
+	// The unique index (host, server, name) refuses a row that appeared meanwhile: a
+	// QueryException, not the 400 DuplicateDatabaseNameException of the unlocked check.
+	if !ok || p.hostHolds(k) {
+		return errBackend()
+	}
+	d, err := p.insertDatabase(ctx, s, k, remote)
 	if err != nil {
 		return errBackend()
 	}

@@ -42,8 +42,34 @@ type Fault struct {
 	// DropAfterCommit handles the request fully (the change is committed) and then closes
 	// the connection without writing any response. Meaningful for create, rotate, delete.
 	DropAfterCommit bool
-	// Latency is slept before handling, respecting the request context.
+	// Latency is slept before handling, respecting the request context: a request whose
+	// client gives up during it is dropped unhandled.
 	Latency time.Duration
+
+	// HostLatency, HostHold and OnHost are meaningful for RouteCreateDatabase only, and
+	// only for a create that passes every check (auth, throttles, server, permission,
+	// validation including the unique name, host, feature flag and database limit); they
+	// are ignored when Status is set.
+	//
+	// Such a create picks its database host, releases the panel's lock and stays "on the
+	// host" for HostLatency and until HostHold is closed, without watching the request
+	// context: like PHP, it goes on when the client has hung up. Then it re-takes the lock
+	// and commits: if its host already holds a database of the same server with the same
+	// stored name, it answers the panel's 500 QueryException and commits nothing, otherwise
+	// it calls the Backend and inserts the row. The answer is written to the client if it is
+	// still there. Meanwhile other requests are served; a same-named create on another host
+	// commits too (see Options.DatabaseHosts), and one on the same host waits for this one,
+	// as on the unique index, then fails with the 500 if this one committed.
+	HostLatency time.Duration
+	// HostHold, when not nil, keeps the create on its host (in addition to HostLatency)
+	// until the channel is closed. Close it before the test ends: Close, and the panel's
+	// cleanup, wait for the create.
+	HostHold <-chan struct{}
+	// OnHost, when not nil, receives one value (a blocking send; nothing is closed) from
+	// each create using the fault, once it has passed its checks and released the panel's
+	// lock, before its time on the host. The create waits until the value is received, so
+	// receive it (or make the channel buffered), even when HostHold is nil.
+	OnHost chan<- struct{}
 }
 
 type faultRec struct {

@@ -2,6 +2,13 @@
 // server databases, served over real HTTP. It reproduces the status codes, error bodies, check
 // order and flavor differences documented in shared/panel-api.md so that provider code can be
 // tested without a panel, and it adds fault injection, latency and rate limits on top.
+//
+// Like a real panel (PHP-FPM runs a request to its end), a create can outlive its client: with
+// Fault.HostLatency or Fault.HostHold it spends time on its database host after its checks and
+// commits afterwards even if the client has hung up. With Options.DatabaseHosts > 1, two
+// overlapping creates of the same name land on different hosts and both commit, the duplicate a
+// real panel makes; on one host the later one fails with a 500. Panel.WaitIdle waits for such
+// requests to finish so that a test can look at the final state.
 package paneltest
 
 import (
@@ -46,6 +53,18 @@ type Options struct {
 	// Backend is the database host on which the panel creates, rotates and drops databases
 	// and users; nil keeps them in memory only.
 	Backend Backend
+	// DatabaseHosts is how many database hosts the panel has (all on the server's node);
+	// 0 means 1, and New panics on a negative count. Each database records its host
+	// (Database.HostID). A real panel picks a host at random for each create; the fake picks
+	// them round-robin, so that two overlapping creates land on different hosts
+	// deterministically, which is the case where a real panel makes a duplicate.
+	//
+	// Every host reports the same address and port, and every host is the one Backend. That
+	// is right for the default in-memory Backend. With a Backend that is a real server (such
+	// as mysqlhost), the hosts are one MySQL server: a same-named create that lands on a
+	// second host fails there (500) instead of committing a duplicate, so use
+	// DatabaseHosts > 1 with the in-memory Backend.
+	DatabaseHosts int
 	// Now is the clock for rate-limit windows and Retry-After arithmetic; default time.Now.
 	Now func() time.Time
 }
@@ -76,6 +95,10 @@ type Panel struct {
 	total          int
 	clientWindows  limiter
 	createWindows  limiter
+	hostTurn       int                      // round-robin position for the next host pick
+	inserting      map[rowKey]chan struct{} // the last create queued on each row; see reachHost
+
+	activity *activity // requests being handled, for WaitIdle; has its own lock
 }
 
 // New returns a Panel that is not listening; serve it with Handler, or use Start.
@@ -101,6 +124,12 @@ func New(opts Options) *Panel {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	switch {
+	case opts.DatabaseHosts < 0:
+		panic(fmt.Sprintf("paneltest: negative DatabaseHosts %d", opts.DatabaseHosts))
+	case opts.DatabaseHosts == 0:
+		opts.DatabaseHosts = 1
+	}
 	p := &Panel{
 		opts:           opts,
 		clientLimit:    opts.RateLimit,
@@ -116,6 +145,8 @@ func New(opts Options) *Panel {
 		counts:         map[Route]int{},
 		clientWindows:  limiter{},
 		createWindows:  limiter{},
+		inserting:      map[rowKey]chan struct{}{},
+		activity:       newActivity(),
 	}
 	if p.clientLimit == 0 {
 		p.clientLimit = 720
@@ -176,8 +207,11 @@ func (p *Panel) SetDatabasesFeatureEnabled(enabled bool) {
 // maxBody bounds request bodies; real requests to these routes are tiny.
 const maxBody = 1 << 20
 
-// serveHTTP applies counting, latency and faults, then handles the request.
+// serveHTTP applies counting, latency and faults, then handles the request. It counts as
+// active for WaitIdle from its start until the request is fully handled.
 func (p *Panel) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	p.activity.begin()
+	defer p.activity.end()
 	m := matchRequest(r)
 	f := p.admit(m.route)
 	// Reading the whole body first lets net/http notice a client that hangs up during the
@@ -191,15 +225,16 @@ func (p *Panel) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	case f.Status != 0:
 		p.writeFault(w, r, f)
 	case f.DropAfterCommit:
-		p.handle(newDiscardWriter(), r, m, body)
+		p.handle(newDiscardWriter(), r, m, body, hostTimeOf(f))
 		dropConnection(w)
 	default:
-		p.handle(w, r, m, body)
+		p.handle(w, r, m, body, hostTimeOf(f))
 	}
 }
 
-// handle runs the panel's checks in the order of panel-api.md section 4.
-func (p *Panel) handle(w http.ResponseWriter, r *http.Request, m match, body []byte) {
+// handle runs the panel's checks in the order of panel-api.md section 4. ht is the fault's
+// time on the database host, used by creates only.
+func (p *Panel) handle(w http.ResponseWriter, r *http.Request, m match, body []byte, ht hostTime) {
 	if m.ep == epNone {
 		p.writeError(w, r, routeNotFound(r))
 		return
@@ -211,14 +246,14 @@ func (p *Panel) handle(w http.ResponseWriter, r *http.Request, m match, body []b
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if e := p.dispatch(w, r, m, body); e != nil {
+	if e := p.dispatch(w, r, m, body, ht); e != nil {
 		p.writeError(w, r, e)
 	}
 }
 
 // dispatch performs checks (1) to (13); it either writes a success and returns nil, or
-// returns the error to render. p.mu is held.
-func (p *Panel) dispatch(w http.ResponseWriter, r *http.Request, m match, body []byte) *panelError {
+// returns the error to render. p.mu is held (a create releases it while on its host).
+func (p *Panel) dispatch(w http.ResponseWriter, r *http.Request, m match, body []byte, ht hostTime) *panelError {
 	key := p.authenticate(r) // (1)
 	if key == nil {
 		return errUnauthenticated()
@@ -278,7 +313,7 @@ func (p *Panel) dispatch(w http.ResponseWriter, r *http.Request, m match, body [
 	case epListDatabases:
 		p.writeDatabaseList(w, srv, wantsPassword(in), view)
 	case epCreateDatabase:
-		return p.createDatabase(r.Context(), w, srv, in, view)
+		return p.createDatabase(r.Context(), w, srv, in, view, ht)
 	case epRotatePassword:
 		if p.rotate(r.Context(), db) != nil {
 			return errBackend()
