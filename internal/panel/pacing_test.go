@@ -206,3 +206,119 @@ func TestNoHeadersNoPacing(t *testing.T) {
 		t.Fatalf("waits = %v, want none", rec.waits)
 	}
 }
+
+// rateHeaders are the X-RateLimit headers of an answer; a 429 also gets Retry-After.
+func rateHeaders(limit, left int, retryAfter time.Duration) http.Header {
+	h := http.Header{}
+	h.Set("X-RateLimit-Limit", fmt.Sprint(limit))
+	h.Set("X-RateLimit-Remaining", fmt.Sprint(left))
+	if retryAfter > 0 {
+		h.Set("Retry-After", fmt.Sprint(int(retryAfter.Seconds())))
+	}
+	return h
+}
+
+// pacerClient is a client whose pacer is driven by hand: tickets from admit, answers to
+// observe, on a fake clock.
+func pacerClient(t *testing.T) (*Client, *fakeClock) {
+	t.Helper()
+	c, err := New(Config{URL: "http://127.0.0.1:1", APIKey: testKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := &fakeClock{now: time.Unix(1_800_000_000, 0)}
+	c.sleep, c.now, c.until = clock.sleep, clock.Now, clock.advanceTo
+	return c, clock
+}
+
+func admitted(t *testing.T, c *Client, cl call) *ticket {
+	t.Helper()
+	tk, err := c.admit(t.Context(), cl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tk
+}
+
+// An answer to a request sent in a window that has ended since says nothing about the new
+// window: its low count must not hold the new window's requests back.
+func TestAnswersFromAnEndedWindowAreIgnored(t *testing.T) {
+	c, clock := pacerClient(t)
+	list := call{op: "list"}
+	c.observe(admitted(t, c, list), 200, rateHeaders(10, 5, 0))
+	slow := admitted(t, c, list) // its answer comes late
+	refused := admitted(t, c, list)
+	c.observe(refused, 429, rateHeaders(10, 0, 30*time.Second))
+	if err := clock.advanceTo(t.Context(), clock.Now().Add(30*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	next := admitted(t, c, list) // the first of the new window
+	c.observe(slow, 200, rateHeaders(10, 0, 0))
+	if left := c.pace.general.left; left != 10 {
+		t.Fatalf("left = %d after a late answer from the ended window, want the new window's 10", left)
+	}
+	c.observe(next, 200, rateHeaders(10, 9, 0))
+	if left := c.pace.general.left; left != 9 {
+		t.Fatalf("left = %d, want 9 from the new window's own answer", left)
+	}
+}
+
+// Within a window the count only falls, since answers arrive out of order; but a request
+// that was alone in flight sees the truth, and a higher count from it means the window ended
+// unseen and a new one began.
+func TestALoneRequestMayRaiseTheCount(t *testing.T) {
+	c, _ := pacerClient(t)
+	list := call{op: "list"}
+	c.observe(admitted(t, c, list), 200, rateHeaders(10, 5, 0))
+	a, b := admitted(t, c, list), admitted(t, c, list)
+	c.observe(a, 200, rateHeaders(10, 1, 0))
+	c.observe(b, 200, rateHeaders(10, 2, 0)) // older news, out of order
+	if left := c.pace.general.left; left != 1 {
+		t.Fatalf("left = %d, want 1: the count only falls while requests overlap", left)
+	}
+	c.observe(admitted(t, c, list), 200, rateHeaders(10, 9, 0))
+	if left := c.pace.general.left; left != 9 {
+		t.Fatalf("left = %d after a lone request's answer of 9, want 9", left)
+	}
+}
+
+// A create refused by the client API limit was not counted by the server's create limit, so
+// its slot is given back.
+func TestCreateSlotIsRefundedAfterAClientLimit429(t *testing.T) {
+	c, _ := pacerClient(t)
+	c.observe(admitted(t, c, call{op: "list"}), 200, rateHeaders(720, 700, 0))
+	w := c.pace.window("1a7ce997")
+	w.limit, w.left = 2, 2
+	create := call{op: "create", createOn: "1a7ce997"}
+	tk := admitted(t, c, create)
+	if w.left != 1 {
+		t.Fatalf("left = %d after admitting a create, want 1", w.left)
+	}
+	c.observe(tk, 429, rateHeaders(720, 0, 30*time.Second))
+	if w.left != 2 {
+		t.Fatalf("create slots left = %d after the client API limit refused the create, want 2", w.left)
+	}
+}
+
+// The client works out a create window's end itself, from when its first create was sent; the
+// panel opens the window when that request arrives, a little later, and counts in whole
+// seconds. So the wait runs a second past the period.
+func TestWorkedOutCreateWindowsArePadded(t *testing.T) {
+	c, clock := pacerClient(t)
+	var waitedUntil []time.Time
+	c.until = func(ctx context.Context, t time.Time) error {
+		waitedUntil = append(waitedUntil, t)
+		return clock.advanceTo(ctx, t)
+	}
+	w := c.pace.window("1a7ce997")
+	w.limit, w.left = 2, 2
+	start := clock.Now()
+	create := call{op: "create", createOn: "1a7ce997", untilDeadline: true}
+	for range 3 {
+		c.observe(admitted(t, c, create), 200, nil)
+	}
+	want := start.Add(61 * time.Second)
+	if len(waitedUntil) != 1 || !waitedUntil[0].Equal(want) {
+		t.Fatalf("the third create waited until %v, want once, until %v (a minute and a second after the first)", waitedUntil, want)
+	}
+}
