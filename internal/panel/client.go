@@ -17,8 +17,10 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -83,6 +85,9 @@ type Client struct {
 	sleep func(ctx context.Context, d time.Duration) error
 	now   func() time.Time
 	until func(ctx context.Context, t time.Time) error
+	// attemptTimer starts the request timeout of one attempt and returns its stop function;
+	// tests replace it to end an attempt exactly when they choose.
+	attemptTimer func(d time.Duration, f func()) (stop func() bool)
 }
 
 // New checks cfg and returns a Client.
@@ -105,6 +110,9 @@ func New(cfg Config) (*Client, error) {
 		shared:     listShare{off: !shareLists, ttl: shareFor},
 		sleep:      sleepContext,
 		now:        time.Now,
+		attemptTimer: func(d time.Duration, f func()) func() bool {
+			return time.AfterFunc(d, f).Stop
+		},
 	}
 	c.pace.general.left = -1 // unknown until an answer tells
 	if c.userAgent == "" {
@@ -174,14 +182,16 @@ type call struct {
 	untilDeadline bool
 	// createOn is the serverKey of a create, which Pelican also throttles per server.
 	createOn string
+	// sendOnce stops the retries once an attempt may have reached the panel (mayHaveApplied):
+	// a create sent twice can make two databases, so the caller looks for the first instead.
+	sendOnce bool
 }
 
 // outcome tells the caller what happened across attempts.
 type outcome struct {
 	attempts int
 	// ambiguous is true when some attempt of a write may have been applied by the panel
-	// without the client seeing the answer: a lost connection after the request could have
-	// been sent, or a 5xx.
+	// without the client seeing the answer (mayHaveApplied).
 	ambiguous bool
 }
 
@@ -203,10 +213,13 @@ func (cl *Client) do(ctx context.Context, c call, out any) (outcome, error) {
 			return res, finish(res, err)
 		}
 		res.attempts++
-		status, header, err := cl.attempt(ctx, c, body, out)
-		cl.observe(t, status, header)
-		if c.method != http.MethodGet && mayHaveApplied(status, err) {
+		a, err := cl.attempt(ctx, c, body, out)
+		cl.observe(t, a.status, a.header)
+		if c.method != http.MethodGet && mayHaveApplied(a.status, a.sent, err) {
 			res.ambiguous = true
+			if c.sendOnce {
+				return res, finish(res, err)
+			}
 		}
 		wait, retry := retryable(err)
 		if !retry {
@@ -223,8 +236,12 @@ func (cl *Client) do(ctx context.Context, c call, out any) (outcome, error) {
 		if wait <= 0 {
 			wait = cl.backoff(res.attempts)
 		}
-		if reason := cl.stop(ctx, c, failures, throttled, res.attempts, waited, wait); reason != "" {
-			return res, finish(res, fmt.Errorf("%w (%s)", err, reason))
+		if reason, dl := cl.stop(ctx, c, failures, throttled, res.attempts, waited, wait); reason != "" {
+			err = fmt.Errorf("%w (%s)", err, reason)
+			if !dl.IsZero() {
+				err = &deadlineError{deadline: dl, err: err}
+			}
+			return res, finish(res, err)
 		}
 		cl.log.Warn(ctx, "panel request failed; retrying", map[string]any{
 			"operation": c.op, "attempt": res.attempts, "wait_ms": wait.Milliseconds(), "error": err.Error(),
@@ -237,26 +254,27 @@ func (cl *Client) do(ctx context.Context, c call, out any) (outcome, error) {
 	}
 }
 
-// stop returns why no further attempt may be made, or "" to go on.
-func (cl *Client) stop(ctx context.Context, c call, failures, throttled, attempts int, waited, wait time.Duration) string {
+// stop returns why no further attempt may be made, or "" to go on. When the reason is the
+// operation's deadline, it also returns that deadline.
+func (cl *Client) stop(ctx context.Context, c call, failures, throttled, attempts int, waited, wait time.Duration) (string, time.Time) {
 	// A 429 is the panel saying when to come back, not a failure: it is retried as asked
 	// within the wait budget, whatever MaxRetries says, up to a bound of its own.
 	if throttled > maxThrottledRetries {
-		return fmt.Sprintf("gave up after %d attempts: the panel answered 429 %d times", attempts, throttled)
+		return fmt.Sprintf("gave up after %d attempts: the panel answered 429 %d times", attempts, throttled), time.Time{}
 	}
 	if failures > cl.maxRetries {
-		return fmt.Sprintf("gave up after %d attempts", attempts)
+		return fmt.Sprintf("gave up after %d attempts", attempts), time.Time{}
 	}
 	if !c.untilDeadline && waited+wait > cl.maxWait {
 		return fmt.Sprintf("gave up after %d attempts: waiting %s more would pass the retry wait limit of %s",
-			attempts, wait.Round(time.Second), cl.maxWait)
+			attempts, wait.Round(time.Second), cl.maxWait), time.Time{}
 	}
 	// Deadlines are on the real clock, whatever clock the panel's headers are read with.
 	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
 		return fmt.Sprintf("gave up after %d attempts: waiting %s more would pass the operation's deadline",
-			attempts, wait.Round(time.Second))
+			attempts, wait.Round(time.Second)), dl
 	}
-	return ""
+	return "", time.Time{}
 }
 
 // finish records the attempt count on the error.
@@ -271,11 +289,26 @@ func finish(res outcome, err error) error {
 	return err
 }
 
-// attempt sends one request and returns the HTTP status and headers, or 0 and nil with a
-// *TransportError when no answer came. The response body is consumed and closed here.
-func (cl *Client) attempt(ctx context.Context, c call, body []byte, out any) (int, http.Header, error) {
-	actx, cancel := context.WithTimeout(ctx, cl.timeout)
-	defer cancel()
+// answer is what one attempt got back: the HTTP status and headers, or 0 and nil when no
+// answer came, and whether the request was written to the connection, so that the panel
+// may have received it.
+type answer struct {
+	status int
+	header http.Header
+	sent   bool
+}
+
+// attempt sends one request. The response body is consumed and closed here.
+func (cl *Client) attempt(ctx context.Context, c call, body []byte, out any) (answer, error) {
+	// The timeout is a timer of its own rather than a context deadline, so the attempt lasts
+	// the request timeout whatever deadline ctx reports now: a shared request's deadline moves
+	// as callers join and leave (share.go).
+	actx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	stopTimer := cl.attemptTimer(cl.timeout, func() { cancel(errAttemptTimeout) })
+	defer stopTimer()
+	var wrote atomic.Bool
+	actx = httptrace.WithClientTrace(actx, &httptrace.ClientTrace{WroteHeaders: func() { wrote.Store(true) }})
 
 	u := *cl.base
 	// c.path is escaped already; keep both forms so ids with reserved characters survive.
@@ -288,7 +321,7 @@ func (cl *Client) attempt(ctx context.Context, c call, body []byte, out any) (in
 	}
 	req, err := http.NewRequestWithContext(actx, c.method, u.String(), rd)
 	if err != nil {
-		return 0, nil, fmt.Errorf("%s: building the request: %w", c.op, err)
+		return answer{}, fmt.Errorf("%s: building the request: %w", c.op, err)
 	}
 	req.Header.Set("Authorization", "Bearer "+cl.apiKey)
 	req.Header.Set("Accept", "application/json")
@@ -301,10 +334,14 @@ func (cl *Client) attempt(ctx context.Context, c call, body []byte, out any) (in
 	resp, err := cl.http.Do(req)
 	fields := map[string]any{"operation": c.op, "method": c.method, "path": u.EscapedPath()}
 	if err != nil {
+		if errors.Is(context.Cause(actx), errAttemptTimeout) && ctx.Err() == nil {
+			err = &attemptTimeoutError{timeout: cl.timeout, err: err}
+		}
 		fields["error"] = cl.redact(err.Error())
 		fields["duration_ms"] = cl.now().Sub(start).Milliseconds()
+		fields["sent"] = wrote.Load()
 		cl.log.Debug(ctx, "panel request failed", fields)
-		return 0, nil, &TransportError{Operation: c.op, URL: cl.redactURL(u), Err: redactedError{cl.redact(err.Error()), err}}
+		return answer{sent: wrote.Load()}, &TransportError{Operation: c.op, URL: cl.redactURL(u), Err: redactedError{cl.redact(err.Error()), err}}
 	}
 	defer func() { _ = resp.Body.Close() }()
 	raw, readErr := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes))
@@ -312,10 +349,28 @@ func (cl *Client) attempt(ctx context.Context, c call, body []byte, out any) (in
 	fields["duration_ms"] = cl.now().Sub(start).Milliseconds()
 	cl.log.Debug(ctx, "panel request", fields)
 	if readErr != nil {
-		return 0, nil, &TransportError{Operation: c.op, URL: cl.redactURL(u), Err: redactedError{cl.redact(readErr.Error()), readErr}}
+		return answer{sent: true}, &TransportError{Operation: c.op, URL: cl.redactURL(u), Err: redactedError{cl.redact(readErr.Error()), readErr}}
 	}
-	return resp.StatusCode, resp.Header, cl.decode(c, u, resp, raw, out)
+	a := answer{status: resp.StatusCode, header: resp.Header, sent: true}
+	return a, cl.decode(c, u, resp, raw, out)
 }
+
+// errAttemptTimeout is the cause an attempt is cancelled with when the request timeout ends it.
+var errAttemptTimeout = errors.New("request timeout")
+
+// attemptTimeoutError is an attempt the request timeout ended. It is a
+// context.DeadlineExceeded, as a context deadline would have given.
+type attemptTimeoutError struct {
+	timeout time.Duration
+	err     error
+}
+
+func (e *attemptTimeoutError) Error() string {
+	return fmt.Sprintf("no answer within the request timeout of %s", e.timeout)
+}
+
+func (e *attemptTimeoutError) Is(target error) bool { return target == context.DeadlineExceeded }
+func (e *attemptTimeoutError) Unwrap() error        { return e.err }
 
 // decode turns an answer into nil (success, out filled), *APIError or *NotPanelError.
 func (cl *Client) decode(c call, u url.URL, resp *http.Response, raw []byte, out any) error {

@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 	"sync"
+	"time"
 )
 
 // PasswordState says what an answer told about a database's password.
@@ -163,10 +163,14 @@ type CreateDatabaseInput struct {
 // as ctx allows.
 //
 // Before sending, the server's databases are listed: a name already taken gives a
-// *NameTakenError naming the existing database. When an attempt may have been applied
-// without its answer arriving (a lost connection, a 5xx), the database it made is looked up
-// and returned, so a create never leaves a duplicate or an orphan. Only a database that was
-// not there before this call is taken as its own.
+// *NameTakenError naming the existing database.
+//
+// A create is never sent again once it may have reached the panel (mayHaveApplied): the
+// panel finishes a request its client gave up on, and its name check takes no lock, so a
+// second create could make a second database. Instead the server's databases are listed at
+// growing intervals until the database appears, which is then returned, or until ctx's
+// deadline, which gives an *UnconfirmedCreateError. Only a request the panel never received
+// (no connection, a 429, a 503) is sent again.
 func (cl *Client) CreateDatabase(ctx context.Context, server string, in CreateDatabaseInput) (*Database, error) {
 	op := fmt.Sprintf("create database %q on server %s", in.Name, server)
 	release, err := cl.creates.acquire(ctx, serverKey(server))
@@ -176,60 +180,150 @@ func (cl *Client) CreateDatabase(ctx context.Context, server string, in CreateDa
 	defer release()
 	defer cl.shared.write(server)()
 
-	// The checks below read the panel afresh: a shared answer may predate a database made
-	// outside this client, and adopting one needs to know exactly what was there before.
+	// The check below reads the panel afresh: a shared answer may predate a database made
+	// outside this client.
 	before, err := cl.fetchDatabases(ctx, server, false)
 	listed := err == nil
 	switch {
 	case IsForbidden(err):
 		// A key may hold database.create without database.read; it creates without the
-		// check, and without adopting lost attempts, which needs the list.
+		// check, and cannot look for a create whose answer was lost.
 	case err != nil:
 		return nil, err
 	}
-	if existing := findStored(before, in.Name, nil); existing != nil {
+	if existing := findStored(before, in.Name); existing != nil {
 		return nil, &NameTakenError{Operation: op, Server: server, Existing: *existing}
 	}
 
 	var item databaseItem
 	res, err := cl.do(ctx, call{
 		op: op, method: http.MethodPost, path: databasesPath(server), body: in,
-		untilDeadline: true, createOn: serverKey(server),
+		untilDeadline: true, createOn: serverKey(server), sendOnce: true,
 	}, &item)
 	if err == nil {
 		db := item.Attributes.toDatabase()
 		return &db, nil
 	}
-	if !res.ambiguous || !listed {
+	if !res.ambiguous {
 		return nil, err
 	}
-	// The lookup gets a moment of its own: the call's deadline may be what ended it.
-	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cl.timeout)
-	defer cancel()
-	after, findErr := cl.fetchDatabases(lctx, server, true)
-	if findErr != nil {
-		return nil, errors.Join(err, fmt.Errorf("looking for a database an unanswered attempt may have created: %w", findErr))
+	unconfirmed := &UnconfirmedCreateError{Operation: op, Server: server, Name: in.Name, Cause: err}
+	if !listed {
+		unconfirmed.Unlisted = true
+		return nil, unconfirmed
 	}
-	db := findStored(after, in.Name, before)
-	if db == nil || db.Remote != in.Remote {
-		return nil, err
-	}
-	cl.log.Warn(ctx, "a create attempt was applied without its answer arriving; using the database it made",
-		map[string]any{"server": server, "database_id": db.ID})
-	return db, nil
+	cl.log.Warn(ctx, "the panel did not answer a create; looking for the database it may have made", map[string]any{
+		"server": server, "database": in.Name, "error": err.Error(),
+	})
+	return cl.awaitCreated(ctx, server, in, unconfirmed)
 }
 
-// findStored finds the database the panel stores for the requested name, leaving out those
-// already in skip. Every database of a server shares its s{N}_ prefix, so each one's own
-// prefix says what the name would be stored as.
-func findStored(dbs []Database, name string, skip []Database) *Database {
+// Lookups for an unanswered create start this far apart and double up to the cap: a panel
+// that did not answer within the request timeout is slow, and each lookup is a list request
+// counted against the rate limit.
+const (
+	firstLookupWait = time.Second
+	maxLookupWait   = 15 * time.Second
+	// lookupWithoutDeadline bounds the lookups of a call whose context has no deadline.
+	lookupWithoutDeadline = 10 * time.Minute
+)
+
+// awaitCreated lists the server's databases until the one an unanswered create asked for
+// appears, and returns it. When ctx ends first, it looks once more, in a moment of its own
+// (the deadline may be what ended the create), and then returns u, filled in.
+func (cl *Client) awaitCreated(ctx context.Context, server string, in CreateDatabaseInput, u *UnconfirmedCreateError) (*Database, error) {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, lookupWithoutDeadline)
+		defer cancel()
+	}
+	start := time.Now()
+	wait := firstLookupWait
+	for {
+		last := ctx.Err() != nil
+		lctx, cancel := ctx, context.CancelFunc(func() {})
+		if last {
+			lctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), cl.timeout)
+		}
+		dbs, err := cl.fetchDatabases(lctx, server, true)
+		cancel()
+		if err != nil && !last && ctx.Err() != nil {
+			continue // the call's time ran out during this lookup: the last one is next
+		}
+		u.Lookups++
+		u.Waited = time.Since(start)
+		u.LookupErr = err
+		if err == nil {
+			if db := findStored(dbs, in.Name); db != nil && db.Remote == in.Remote {
+				cl.log.Warn(ctx, "an unanswered create was applied; using the database it made",
+					map[string]any{"server": server, "database_id": db.ID, "lookups": u.Lookups})
+				return db, nil
+			}
+		}
+		if last || IsNotFound(err) || IsUnauthorized(err) || IsForbidden(err) {
+			return nil, u
+		}
+		d := wait
+		if dl, ok := ctx.Deadline(); ok {
+			d = min(d, time.Until(dl))
+		}
+		_ = cl.sleep(ctx, d) // a deadline that ends the wait leads to the last lookup
+		wait = min(2*wait, maxLookupWait)
+	}
+}
+
+// UnconfirmedCreateError is a create that may have reached the panel without an answer
+// coming back, whose database did not appear on the server before the call's time ran out.
+// The panel may still finish it: nothing is sent again, and the next create of the same
+// name finds the database and refuses with a *NameTakenError that names it.
+type UnconfirmedCreateError struct {
+	Operation string
+	Server    string
+	// Name is the requested name, without the s{N}_ prefix.
+	Name string
+	// Cause is the failed attempt: a timeout, a lost connection or a gateway's 5xx.
+	Cause error
+	// Lookups is how many times the server's databases were listed looking for it, over
+	// Waited; LookupErr is the last lookup's error, if it failed.
+	Lookups   int
+	Waited    time.Duration
+	LookupErr error
+	// Unlisted is set when the API key may not list the server's databases, so no lookup
+	// could be made.
+	Unlisted bool
+}
+
+func (e *UnconfirmedCreateError) Error() string {
+	msg := e.Cause.Error()
+	if e.Unlisted {
+		return msg + ". The API key may not list the server's databases, so whether the panel made the database " +
+			"cannot be told; the panel may still finish the create"
+	}
+	if e.Lookups == 1 {
+		msg += fmt.Sprintf(". The database did not appear on server %s in 1 lookup", e.Server)
+	} else {
+		msg += fmt.Sprintf(". The database did not appear on server %s in %d lookups over %s", e.Server, e.Lookups,
+			e.Waited.Round(time.Second))
+	}
+	if e.LookupErr != nil {
+		msg += fmt.Sprintf(" (the last lookup failed: %v)", e.LookupErr)
+	}
+	return msg + "; the panel may still finish the create"
+}
+
+func (e *UnconfirmedCreateError) Unwrap() error { return e.Cause }
+
+// findStored finds the database the panel stores for the requested name. Every database of
+// a server shares its s{N}_ prefix, so each one's own prefix says what the name would be
+// stored as.
+func findStored(dbs []Database, name string) *Database {
 	for i := range dbs {
 		m := prefixRE.FindStringSubmatch(dbs[i].Name)
 		if m == nil {
 			continue
 		}
 		id, err := strconv.Atoi(m[1])
-		if err != nil || dbs[i].Name != PrefixedName(id, name) || FindDatabase(skip, dbs[i].ID) != nil {
+		if err != nil || dbs[i].Name != PrefixedName(id, name) {
 			continue
 		}
 		return &dbs[i]
@@ -262,6 +356,9 @@ func (e *NameTakenError) Error() string {
 type serverLocks struct {
 	mu    sync.Mutex
 	slots map[string]chan struct{}
+	// waiting, when set, is called when acquire finds the slot taken; tests use it to know
+	// that a create waits for another.
+	waiting func()
 }
 
 // acquire waits for the server's slot or for ctx, and returns the release function.
@@ -275,7 +372,16 @@ func (l *serverLocks) acquire(ctx context.Context, server string) (func(), error
 		slot = make(chan struct{}, 1)
 		l.slots[server] = slot
 	}
+	waiting := l.waiting
 	l.mu.Unlock()
+	select {
+	case slot <- struct{}{}:
+		return func() { <-slot }, nil
+	default:
+	}
+	if waiting != nil {
+		waiting()
+	}
 	select {
 	case slot <- struct{}{}:
 		return func() { <-slot }, nil

@@ -2,6 +2,8 @@ package panel
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -11,24 +13,32 @@ import (
 	"time"
 )
 
-// mayHaveApplied reports whether a failed attempt may still have changed the panel: a 5xx,
-// or a connection lost after it was made. A refused or unresolvable connection never sent
-// the request.
-func mayHaveApplied(status int, err error) bool {
+// mayHaveApplied reports whether a failed attempt of a write may still have changed the
+// panel without the client seeing it. That is the case when:
+//   - no answer came after the request was written (sent): a timeout or a lost connection.
+//     The panel finishes what it received, whoever is left to read the answer;
+//   - a gateway answered 502, 504 or another 5xx of its own: the panel behind it may be
+//     running the request still.
+//
+// Nothing was applied after an error before the request was written (a refused or
+// unresolvable connection, a failed TLS handshake), after a 429 (the throttle runs before
+// the controller), after a 503 (maintenance mode answers before routing), or after a 500 in
+// the panel's own error envelope (the panel rolls a failed create back before it answers).
+func mayHaveApplied(status int, sent bool, err error) bool {
 	if err == nil {
 		return false
 	}
-	if status >= 500 {
-		return true
-	}
-	var te *TransportError
-	if !errors.As(err, &te) {
+	switch status {
+	case 0:
+		var te *TransportError
+		return errors.As(err, &te) && sent
+	case http.StatusServiceUnavailable:
 		return false
+	case http.StatusInternalServerError:
+		var apiErr *APIError
+		return !errors.As(err, &apiErr) || len(apiErr.Errors) == 0
 	}
-	var opErr *net.OpError
-	var dnsErr *net.DNSError
-	neverSent := (errors.As(err, &opErr) && opErr.Op == "dial") || errors.As(err, &dnsErr)
-	return !neverSent
+	return status >= 500
 }
 
 // retryable says whether the outcome of an attempt is worth another one, and how long the
@@ -39,7 +49,7 @@ func retryable(err error) (time.Duration, bool) {
 	}
 	var te *TransportError
 	if errors.As(err, &te) {
-		return 0, true
+		return 0, te.Cause() == CauseUnknown
 	}
 	var apiErr *APIError
 	if !errors.As(err, &apiErr) {
@@ -52,6 +62,50 @@ func retryable(err error) (time.Duration, bool) {
 		return 0, true
 	}
 	return 0, false
+}
+
+// TransportCause names what a request that got no answer ran into, where that is something
+// retrying cannot mend.
+type TransportCause int
+
+const (
+	// CauseUnknown is every other failure: a refused or reset connection, a timeout. These
+	// may pass (a panel restarting, a network glitch) and are retried.
+	CauseUnknown TransportCause = iota
+	// CauseHostNotFound means DNS answered that the panel URL's host name does not exist.
+	CauseHostNotFound
+	// CauseNotTLS means an https:// URL reached a server that speaks plain HTTP.
+	CauseNotTLS
+	// CauseCertificate means the panel's TLS certificate was not accepted: an unknown
+	// authority, another host name, or an expired certificate.
+	CauseCertificate
+)
+
+// Cause classifies the failure. It is decided from the error chain, which the transport keeps.
+func (e *TransportError) Cause() TransportCause {
+	var dnsErr *net.DNSError
+	var unknownCA x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	var verify *tls.CertificateVerificationError
+	switch {
+	case errors.As(e.Err, &dnsErr) && dnsErr.IsNotFound:
+		return CauseHostNotFound
+	case errors.Is(e.Err, http.ErrSchemeMismatch):
+		return CauseNotTLS
+	case errors.As(e.Err, &verify), errors.As(e.Err, &unknownCA), errors.As(e.Err, &hostErr), errors.As(e.Err, &invalid):
+		return CauseCertificate
+	}
+	return CauseUnknown
+}
+
+// TransportCauseOf returns the cause of a transport failure in err's chain, or CauseUnknown.
+func TransportCauseOf(err error) TransportCause {
+	var te *TransportError
+	if errors.As(err, &te) {
+		return te.Cause()
+	}
+	return CauseUnknown
 }
 
 // backoff is exponential from 500ms, capped at 16s, with jitter over its upper half so that
@@ -92,3 +146,14 @@ func sleepContext(ctx context.Context, d time.Duration) error {
 		return nil
 	}
 }
+
+// deadlineError is a failure decided by the operation's deadline rather than by the panel: a
+// retry the deadline left no room for. It records the deadline the decision was made
+// against, so that a caller with more time, sharing the request, can try again (share.go).
+type deadlineError struct {
+	deadline time.Time
+	err      error
+}
+
+func (e *deadlineError) Error() string { return e.err.Error() }
+func (e *deadlineError) Unwrap() error { return e.err }

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -35,11 +37,39 @@ func sharePanel(t *testing.T, servers, perServer int) (*paneltest.Panel, []panel
 }
 
 // A refresh reads every database at once; each read lists its server. They must cost one
-// list per server, whatever the number of databases.
+// list per server, whatever the number of databases. The panel holds the lists until every
+// read has joined one, so each read is served by a request in flight, as in a refresh.
 func TestParallelReadsCostOneListPerServer(t *testing.T) {
 	const servers, perServer = 3, 12
-	p, srvs, c := sharePanel(t, servers, perServer)
-	p.SetLatency(20 * time.Millisecond) // reads overlap the request in flight, as in a refresh
+	p, srvs, _ := sharePanel(t, servers, perServer)
+	gate := make(chan struct{})
+	var open sync.Once
+	var lists atomic.Int32
+	held := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/databases") {
+			if lists.Add(1) > servers {
+				open.Do(func() { close(gate) }) // a read did not join: let everything finish, and fail below
+			}
+			<-gate
+		}
+		p.Handler().ServeHTTP(w, r)
+	}))
+	t.Cleanup(held.Close)
+	perms := map[string][]string{}
+	for _, s := range srvs {
+		perms[s.Identifier] = []string{"*"}
+	}
+	c, err := New(Config{URL: held.URL, APIKey: p.AddKey(paneltest.Key{Servers: perms})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	joined := joinSignal(c)
+	go func() {
+		for range servers*perServer - servers {
+			<-joined
+		}
+		open.Do(func() { close(gate) })
+	}()
 	runAll(t, servers*perServer, func(i int) error {
 		srv := srvs[i%servers]
 		dbs, err := c.ListDatabases(t.Context(), srv.Identifier, true)
@@ -221,9 +251,18 @@ func TestReadAfterWriteDoesNotJoinEarlierRequest(t *testing.T) {
 	}
 }
 
+// joinSignal returns a channel that receives a value each time a read joins a request in
+// flight.
+func joinSignal(c *Client) <-chan struct{} {
+	ch := make(chan struct{}, 64)
+	c.shared.joined = func() { ch <- struct{}{} }
+	return ch
+}
+
 // One caller giving up does not fail the others waiting on the same request.
 func TestCallerLeavingDoesNotCancelOthers(t *testing.T) {
 	g, c := newGatedPanel(t)
+	joined := joinSignal(c)
 	ctx, cancel := context.WithCancel(t.Context())
 	first := make(chan error, 1)
 	go func() {
@@ -239,6 +278,7 @@ func TestCallerLeavingDoesNotCancelOthers(t *testing.T) {
 		}
 		second <- err
 	}()
+	<-joined
 	cancel()
 	if err := <-first; !errors.Is(err, context.Canceled) {
 		t.Fatalf("the caller that gave up got %v, want context.Canceled", err)
@@ -285,5 +325,67 @@ func TestSharedAnswersExpire(t *testing.T) {
 	list()
 	if n := p.Requests(paneltest.RouteListDatabases); n != 2 {
 		t.Fatalf("%d list requests, want 2: reused within %s, asked again after", n, shareFor)
+	}
+}
+
+// A read that starts after a write never joins a request made during the write: the panel
+// may have answered that one before the write was done.
+func TestReadAfterWriteDoesNotJoinRequestMadeDuringIt(t *testing.T) {
+	var lists atomic.Int32
+	deleting, deleted := make(chan struct{}), make(chan struct{})
+	listing, listed := make(chan struct{}), make(chan struct{})
+	c, _, _ := handlerClient(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodDelete {
+			close(deleting)
+			<-deleted
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		n := lists.Add(1)
+		if n == 2 {
+			close(listing)
+			<-listed
+		}
+		writeJSON(w, 200, fmt.Sprintf(`{"object":"list","data":[{"object":"server_database","attributes":{"id":"abcdEFGH",
+			"name":"s1_db","host":{"address":"h","port":3306},"relationships":{"password":{"object":"database_password",
+			"attributes":{"password":"answer-%d"}}}}}]}`, n))
+	}, nil)
+	joined := joinSignal(c)
+	ctx := t.Context()
+	// A first answer, so the pacer knows the panel answers and lets requests overlap.
+	if _, err := c.ListDatabases(ctx, "1a7ce997", true); err != nil {
+		t.Fatal(err)
+	}
+	write := make(chan error, 1)
+	go func() { write <- c.DeleteDatabase(ctx, "1a7ce997", "other") }()
+	<-deleting
+	during := make(chan []Database, 1)
+	go func() {
+		dbs, _ := c.ListDatabases(ctx, "1a7ce997", true)
+		during <- dbs
+	}()
+	<-listing
+	close(deleted)
+	if err := <-write; err != nil {
+		t.Fatal(err)
+	}
+	after := make(chan []Database, 1)
+	go func() {
+		dbs, _ := c.ListDatabases(ctx, "1a7ce997", true)
+		after <- dbs
+	}()
+	var got []Database
+	select {
+	case got = <-after: // it is not served by the request still held
+	case <-joined:
+		close(listed)
+		t.Fatal("a read after the write joined the request made during it")
+	}
+	close(listed)
+	if got[0].Password != "answer-3" {
+		t.Fatalf("a read after the write got %q, from a request made during it", got[0].Password)
+	}
+	if dbs := <-during; dbs[0].Password != "answer-2" {
+		t.Fatalf("the read during the write got %q", dbs[0].Password)
 	}
 }

@@ -43,13 +43,46 @@ func (op operation) addError(diags *diag.Diagnostics, err error) {
 	diags.AddError(op.summary, err.Error()+"\n\n"+op.advice(err))
 }
 
+// unconfirmedAdvice tells what to do after a create that may have reached the panel but was
+// neither answered nor found.
+func (op operation) unconfirmedAdvice(u *panel.UnconfirmedCreateError) string {
+	msg := fmt.Sprintf("The panel may still be creating database %q on server %s, or may have made it already: "+
+		"a create is never sent twice, because a second one could make a second database. Nothing was recorded in "+
+		"Terraform state. Run terraform apply again once the panel has had time to finish: if the database exists "+
+		"by then, the apply sends nothing and gives the command to import it; if it does not, the apply creates it.",
+		u.Name, u.Server)
+	if u.Unlisted {
+		return msg + " The API key lacks the " + panel.PermissionRead + " permission, which the provider needs to " +
+			"look for the database; check the server's Databases tab on the panel instead."
+	}
+	msg += " A panel that is slow to create databases needs more time: raise request_timeout (or " + EnvRequestTimeout +
+		"), which bounds each request"
+	if op.timeout != "" {
+		msg += fmt.Sprintf(", and the %s timeout of %s in the resource's timeouts block", op.timeout, op.limit)
+	}
+	return msg + "."
+}
+
 // advice is the sentence that tells a person how to get past err.
 func (op operation) advice(err error) string {
 	var apiErr *panel.APIError
 	var notPanel *panel.NotPanelError
 	var transport *panel.TransportError
 	var taken *panel.NameTakenError
+	var unconfirmed *panel.UnconfirmedCreateError
 	switch {
+	case errors.As(err, &unconfirmed):
+		return op.unconfirmedAdvice(unconfirmed)
+	case panel.TransportCauseOf(err) == panel.CauseHostNotFound:
+		return "The host name in panel_url (or " + EnvPanelURL + ") does not exist: DNS has no record of it. " +
+			"Check panel_url for a typo; it is the address you open the panel at in a browser."
+	case panel.TransportCauseOf(err) == panel.CauseNotTLS:
+		return "panel_url starts with https://, but the server at that address answered in plain HTTP. Use the " +
+			"panel's HTTPS address, or http:// only for a panel on this machine or a trusted network."
+	case panel.TransportCauseOf(err) == panel.CauseCertificate:
+		return "The panel's TLS certificate was not accepted. If the panel uses a private or self-signed " +
+			"certificate, set ca_certificate (or " + EnvCACertificate + ") to the CA that signed it; check that " +
+			"the host name in panel_url is one the certificate names, and that the certificate has not expired."
 	case errors.As(err, &transport) && errors.Is(err, context.DeadlineExceeded):
 		return "A single request to the panel took longer than request_timeout. Raise request_timeout (or " +
 			EnvRequestTimeout + ") in the provider configuration, or check the panel's health."

@@ -2,8 +2,11 @@ package provider
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -40,6 +43,15 @@ func TestAdvice(t *testing.T) {
 		{"server error", apiError(500, "HttpException", "An unexpected error was encountered"), "The panel failed while handling the request"},
 		{"request timeout", &panel.TransportError{Operation: "op", URL: "https://x", Err: fmt.Errorf("read: %w", context.DeadlineExceeded)}, "took longer than request_timeout. Raise request_timeout"},
 		{"name taken", &panel.NameTakenError{Operation: "op", Server: "1a7ce997", Existing: panel.Database{ID: "bEY4yAD5", Name: "s12_app"}}, `terraform import <resource address> 1a7ce997/bEY4yAD5, or an import block with id = "1a7ce997/bEY4yAD5"`},
+		{"unconfirmed create", &panel.UnconfirmedCreateError{Operation: "op", Server: "1a7ce997", Name: "app", Lookups: 3,
+			Cause: &panel.TransportError{Operation: "op", URL: "https://x", Err: fmt.Errorf("read: %w", context.DeadlineExceeded)}},
+			`The panel may still be creating database "app" on server 1a7ce997, or may have made it already: a create is never sent twice`},
+		{"unconfirmed create without read permission", &panel.UnconfirmedCreateError{Operation: "op", Server: "1a7ce997", Name: "app", Unlisted: true,
+			Cause: apiError(504, "", "")}, "lacks the database.read permission, which the provider needs to look for the database"},
+		{"host not found", &panel.TransportError{Operation: "op", URL: "https://x", Err: &net.DNSError{Err: "no such host", Name: "x", IsNotFound: true}},
+			"The host name in panel_url (or PTERODACTYL_PANEL_URL) does not exist"},
+		{"not TLS", &panel.TransportError{Operation: "op", URL: "https://x", Err: http.ErrSchemeMismatch}, "answered in plain HTTP"},
+		{"certificate", &panel.TransportError{Operation: "op", URL: "https://x", Err: x509.UnknownAuthorityError{}}, "set ca_certificate (or PTERODACTYL_CA_CERTIFICATE)"},
 		{"other", errors.New("boom"), "Check the panel's message above."},
 	}
 	for _, tc := range cases {

@@ -3,6 +3,8 @@ package provider
 import (
 	"context"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -143,6 +145,49 @@ func TestFaults_bursts(t *testing.T) {
 	})
 }
 
+// settled waits for the panel to finish every request it received, including creates whose
+// client gave up, and then checks that it holds exactly the databases in state.
+func (p *testPanel) settled(t *testing.T, addresses ...string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		if err := p.WaitIdle(t.Context()); err != nil {
+			return err
+		}
+		return p.panelMatchesState(addresses...)(s)
+	}
+}
+
+// A create slower than request_timeout on a panel with two database hosts: a second create
+// sent after the timeout would land on the other host and commit too. The provider looks for
+// the first instead, and Terraform ends with exactly one database, in state.
+func TestFaults_slowCreateIsNotSentTwice(t *testing.T) {
+	for _, flavor := range flavors {
+		t.Run(string(flavor), func(t *testing.T) {
+			t.Parallel()
+			p := startPanelWith(t, paneltest.Options{Flavor: flavor, DatabaseHosts: 2})
+			p.InjectFault(paneltest.Fault{Route: paneltest.RouteCreateDatabase, HostLatency: 3 * time.Second})
+			resource.UnitTest(t, resource.TestCase{
+				TerraformVersionChecks:   minTerraform,
+				ProtoV6ProviderFactories: providerFactories,
+				Steps: []resource.TestStep{
+					{
+						Config: p.configWith(`request_timeout = "1s"`, appConfig("")),
+						Check:  resource.ComposeTestCheckFunc(p.settled(t, app), p.requests(paneltest.RouteCreateDatabase, 1)),
+					},
+					{
+						Config: p.configWith(`request_timeout = "1s"`, appConfig("")),
+						ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+							plancheck.ExpectEmptyPlan(),
+						}},
+					},
+				},
+			})
+		})
+	}
+}
+
+// A create that outlives its create timeout: the panel finishes it after the provider gave up.
+// The error says so; the next apply finds the database and names its import command; the
+// import makes state whole again. No database is left that nothing mentions.
 func TestFaults_latencyPastTheTimeout(t *testing.T) {
 	eachFlavor(t, func(t *testing.T, p *testPanel) {
 		slow := appConfig(`timeouts {
@@ -154,24 +199,44 @@ func TestFaults_latencyPastTheTimeout(t *testing.T) {
 			Steps: []resource.TestStep{
 				{
 					PreConfig: func() {
-						p.InjectFault(paneltest.Fault{Route: paneltest.RouteCreateDatabase, Latency: 4 * time.Second})
+						p.InjectFault(paneltest.Fault{Route: paneltest.RouteCreateDatabase, HostLatency: 4 * time.Second})
 					},
 					Config: p.config(slow),
 					ExpectError: errorRE("Cannot create the database", "context deadline exceeded",
-						"did not finish within its create timeout of 1s", `timeouts { create = "10m" }`),
+						"The database did not appear on server "+p.server.Identifier,
+						"the panel may still finish the create",
+						`The panel may still be creating database "app" on server `+p.server.Identifier,
+						"a create is never sent twice", "Run terraform apply again",
+						"gives the command to import it"),
 				},
 				{
-					// Nothing was made, nothing is in state: the next apply starts clean.
+					// The panel finished the create after the provider gave up.
 					PreConfig: func() {
-						if n := len(p.Databases(p.server.Identifier)); n != 0 {
-							t.Errorf("%d databases on the panel after the timed-out create", n)
+						if err := p.WaitIdle(t.Context()); err != nil {
+							t.Fatal(err)
+						}
+						if n := len(p.Databases(p.server.Identifier)); n != 1 {
+							t.Errorf("%d databases on the panel after the abandoned create, want the 1 it made", n)
 						}
 					},
 					Config: p.config(appConfig("")),
+					ExpectError: errorRE("already has a database named s12_app (id ",
+						"import it instead of creating it: terraform import", p.server.Identifier+"/"),
+				},
+				{
+					Config: p.config(appConfig("") + `
+import {
+  to = ` + app + `
+  id = "SERVER/app"
+}`),
+					Check: p.settled(t, app),
+				},
+				{
+					Config: p.config(appConfig("")),
 					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-						plancheck.ExpectResourceAction(app, plancheck.ResourceActionCreate),
+						plancheck.ExpectEmptyPlan(),
 					}},
-					Check: p.panelMatchesState(app),
+					Check: resource.ComposeTestCheckFunc(p.settled(t, app), p.requests(paneltest.RouteCreateDatabase, 1)),
 				},
 			},
 		})
@@ -234,6 +299,10 @@ func TestBadPanelURLs(t *testing.T) {
 	p := startPanel(t, paneltest.Pterodactyl)
 	p.nothingCreated(t)
 	tlsToPlain := strings.Replace(p.URL(), "http://", "https://", 1)
+	private := httptest.NewUnstartedServer(p.Handler())
+	private.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes are the point
+	private.StartTLS()
+	defer private.Close()
 
 	cases := []struct {
 		name, url string
@@ -241,8 +310,14 @@ func TestBadPanelURLs(t *testing.T) {
 	}{
 		{"web page", webPage.URL, []string{"does not look like a Pterodactyl or Pelican client API", `HTTP 200 with content type "text/html; charset=utf-8"`, "Set panel_url"}},
 		{"login redirect", login.URL, []string{"a redirect (HTTP 302) to /auth/login"}},
-		{"nothing listening", nothing, []string{"no answer from the panel at " + nothing, "connection refused"}},
-		{"TLS to a plain HTTP panel", tlsToPlain, []string{"no answer from the panel", "http: server gave HTTP response to HTTPS client", "TLS settings"}},
+		{"nothing listening", nothing, []string{"no answer from the panel at " + nothing, "connection refused",
+			"Check panel_url, that the panel can be reached from this machine"}},
+		{"TLS to a plain HTTP panel", tlsToPlain, []string{"no answer from the panel", "http: server gave HTTP response to HTTPS client",
+			"panel_url starts with https://, but the server at that address answered in plain HTTP"}},
+		{"certificate from an unknown authority", private.URL, []string{"no answer from the panel", "certificate signed by unknown authority",
+			"The panel's TLS certificate was not accepted", "set ca_certificate"}},
+		{"host name that does not exist", "https://panel.invalid", []string{"no answer from the panel at https://panel.invalid",
+			"no such host", "The host name in panel_url (or PTERODACTYL_PANEL_URL) does not exist"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

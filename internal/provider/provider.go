@@ -106,15 +106,18 @@ func (p *pterodactylProvider) Schema(_ context.Context, _ provider.SchemaRequest
 			},
 			"request_timeout": schema.StringAttribute{
 				MarkdownDescription: "How long one HTTP request may take, as a Go duration such as `30s` or `2m`. " +
-					"Defaults to `30s`. May also be set with `" + EnvRequestTimeout + "`.",
+					"Defaults to `30s`. A create that gets no answer in that time is not sent again: the provider " +
+					"lists the server's databases until it appears, within the resource's create timeout. May also " +
+					"be set with `" + EnvRequestTimeout + "`.",
 				Optional:   true,
 				Validators: []validator.String{durationValidator{}},
 			},
 			"max_retries": schema.Int64Attribute{
 				MarkdownDescription: "How many times a request is retried after a gateway error (502, 503, 504) or " +
-					"a lost connection, with exponential backoff; `0` disables those retries. Defaults to `4`. " +
+					"a lost or refused connection, with exponential backoff; `0` disables those retries. Defaults to `4`. " +
 					"Rate-limited requests (429) are not failures: they are retried when the panel's `Retry-After` " +
-					"says, up to 10 times. May also be set with `" + EnvMaxRetries + "`.",
+					"says, up to 10 times. A create that may have reached the panel is never sent again: the provider " +
+					"looks for the database it made instead. May also be set with `" + EnvMaxRetries + "`.",
 				Optional:   true,
 				Validators: []validator.Int64{int64validator.Between(0, 20)},
 			},

@@ -39,9 +39,18 @@ type testPanel struct {
 // holds the key every test config uses.
 func startPanel(t *testing.T, flavor paneltest.Flavor) *testPanel {
 	t.Helper()
+	return startPanelWith(t, paneltest.Options{Flavor: flavor})
+}
+
+// startPanelWith is startPanel with more panel options; CreateRateLimit is -1 unless set.
+func startPanelWith(t *testing.T, opts paneltest.Options) *testPanel {
+	t.Helper()
 	// Pelican's two creates a minute per server would make replacement tests wait a minute;
 	// the pacing has tests of its own.
-	p := paneltest.Start(t, paneltest.Options{Flavor: flavor, CreateRateLimit: -1})
+	if opts.CreateRateLimit == 0 {
+		opts.CreateRateLimit = -1
+	}
+	p := paneltest.Start(t, opts)
 	srv := p.AddServer(paneltest.Server{InternalID: 12, Name: "minecraft"})
 	key := p.AddKey(paneltest.Key{Servers: map[string][]string{srv.Identifier: {"*"}}})
 	return &testPanel{Panel: p, server: srv, key: key}
