@@ -431,6 +431,10 @@ func TestNothingListening(t *testing.T) {
 	if !strings.Contains(err.Error(), "no answer from the panel at http://"+addr) {
 		t.Fatalf("error %q does not name the URL", err)
 	}
+	// A refused connection may be a panel restarting: it is retried.
+	if te.Cause() != CauseUnknown || !strings.Contains(err.Error(), "connection refused (gave up after 2 attempts)") || len(rec.waits) != 1 {
+		t.Fatalf("error %q after waits %v, want connection refused, retried once", err, rec.waits)
+	}
 	if strings.Contains(err.Error(), testKey) {
 		t.Fatalf("error %q carries the API key", err)
 	}

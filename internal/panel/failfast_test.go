@@ -2,7 +2,6 @@ package panel
 
 import (
 	"context"
-	"errors"
 	"io"
 	"log"
 	"net"
@@ -68,31 +67,5 @@ func TestFailuresThatCannotPassAreNotRetried(t *testing.T) {
 	}
 	if dials.Load() != 1 {
 		t.Fatalf("%d dials for the unknown host, want 1", dials.Load())
-	}
-}
-
-// A refused connection may be a panel restarting: it is retried, and never counted as a
-// request that may have been applied.
-func TestRefusedConnectionsAreRetried(t *testing.T) {
-	ln, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	_ = ln.Close()
-	c, err := New(Config{URL: "http://" + addr, APIKey: testKey, MaxRetries: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec := &sleepRecorder{}
-	c.sleep = rec.sleep
-	_, err = c.CreateDatabase(t.Context(), "1a7ce997", CreateDatabaseInput{Name: "app", Remote: "%"})
-	var te *TransportError
-	if !errors.As(err, &te) || te.Cause() != CauseUnknown || !strings.Contains(err.Error(), "connection refused") ||
-		!strings.Contains(err.Error(), "gave up after 3 attempts") {
-		t.Fatalf("error = %v, want connection refused after 3 attempts", err)
-	}
-	if len(rec.waits) != 2 {
-		t.Fatalf("waits = %v, want two", rec.waits)
 	}
 }

@@ -108,44 +108,68 @@ func TestSharedAttemptTimeoutIsEveryonesFailure(t *testing.T) {
 	}
 }
 
+// readAsync lists the test server's databases with ctx in the background; the channel gets
+// the error.
+func readAsync(c *Client, ctx context.Context) <-chan error {
+	out := make(chan error, 1)
+	go func() {
+		_, err := c.ListDatabases(ctx, "1a7ce997", true)
+		out <- err
+	}()
+	return out
+}
+
+// throttledOnce is a panel whose first request is answered, once release is closed, with a
+// 429 asking for 20 seconds; every later request is answered at once. arrived is closed when
+// the first request comes in.
+type throttledOnce struct {
+	requests         atomic.Int32
+	arrived, release chan struct{}
+}
+
+func newThrottledOnce() *throttledOnce {
+	return &throttledOnce{arrived: make(chan struct{}), release: make(chan struct{})}
+}
+
+func (th *throttledOnce) serve(w http.ResponseWriter, _ *http.Request) {
+	if th.requests.Add(1) == 1 {
+		close(th.arrived)
+		<-th.release
+		w.Header().Set("Retry-After", "20")
+		writeJSON(w, 429, `{"errors":[{"code":"ThrottleRequestsException","status":"429","detail":"Too Many Attempts."}]}`)
+		return
+	}
+	writeJSON(w, 200, listBody)
+}
+
+// shortThenJoined starts a read with a deadline of 5s, waits for its request to reach the
+// panel, then starts a read without a deadline and waits for it to join the first.
+func shortThenJoined(t *testing.T, c *Client, arrived <-chan struct{}) (first, second <-chan error) {
+	t.Helper()
+	joined := joinSignal(c)
+	short, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	t.Cleanup(cancel)
+	first = readAsync(c, short)
+	<-arrived
+	second = readAsync(c, t.Context())
+	<-joined
+	return first, second
+}
+
 // The retry of a shared request is judged against the latest deadline among its callers: a
 // 429 whose wait the first caller cannot afford does not fail a joiner that can.
 func TestJoinerDoesNotFailOnAnotherCallersDeadline(t *testing.T) {
-	var requests atomic.Int32
-	arrived, release := make(chan struct{}), make(chan struct{})
-	c, rec, _ := handlerClient(t, func(w http.ResponseWriter, _ *http.Request) {
-		if requests.Add(1) == 1 {
-			close(arrived)
-			<-release
-			w.Header().Set("Retry-After", "20")
-			writeJSON(w, 429, `{"errors":[{"code":"ThrottleRequestsException","status":"429","detail":"Too Many Attempts."}]}`)
-			return
-		}
-		writeJSON(w, 200, listBody)
-	}, nil)
-	joined := joinSignal(c)
-	short, cancel := context.WithTimeout(t.Context(), 5*time.Second)
-	defer cancel()
-	first := make(chan error, 1)
-	go func() {
-		_, err := c.ListDatabases(short, "1a7ce997", true)
-		first <- err
-	}()
-	<-arrived
-	second := make(chan error, 1)
-	go func() {
-		_, err := c.ListDatabases(t.Context(), "1a7ce997", true)
-		second <- err
-	}()
-	<-joined
-	close(release)
+	th := newThrottledOnce()
+	c, rec, _ := handlerClient(t, th.serve, nil)
+	first, second := shortThenJoined(t, c, th.arrived)
+	close(th.release)
 	if err := <-second; err != nil {
 		t.Fatalf("the caller without a deadline failed: %v", err)
 	}
 	if err := <-first; err != nil {
 		t.Fatalf("the first caller, still within its deadline when the answer came: %v", err)
 	}
-	if n := requests.Load(); n != 2 || len(rec.waits) != 1 || rec.waits[0] != 20*time.Second {
+	if n := th.requests.Load(); n != 2 || len(rec.waits) != 1 || rec.waits[0] != 20*time.Second {
 		t.Fatalf("%d requests, waits %v; want the 429, the 20s it asked for, and the retry", n, rec.waits)
 	}
 }
@@ -223,38 +247,15 @@ func TestSharedRequestStopsWhenEveryCallerHasLeft(t *testing.T) {
 // 429 that follows is waited out for a joiner that has the time: the first caller's deadline
 // decides nothing for it.
 func TestJoinerDoesNotFailOnAnUnaffordablePacingWait(t *testing.T) {
-	var requests atomic.Int32
-	arrived, release := make(chan struct{}), make(chan struct{})
-	c, _, _ := handlerClient(t, func(w http.ResponseWriter, _ *http.Request) {
-		if requests.Add(1) == 1 {
-			close(arrived)
-			<-release
-			w.Header().Set("Retry-After", "20")
-			writeJSON(w, 429, `{"errors":[{"code":"ThrottleRequestsException","status":"429","detail":"Too Many Attempts."}]}`)
-			return
-		}
-		writeJSON(w, 200, listBody)
-	}, nil)
+	th := newThrottledOnce()
+	c, _, _ := handlerClient(t, th.serve, nil)
 	clock := &fakeClock{now: time.Unix(1_800_000_000, 0)}
 	c.sleep, c.now, c.until = clock.sleep, clock.Now, clock.advanceTo
-	// The window is used up for 20 more seconds, as an earlier 429 said.
+	// The window is used up for 20 more seconds, as an earlier 429 said: more than the first
+	// caller has, so its request is sent without waiting.
 	c.observe(admitted(t, c, call{op: "list"}), 429, rateHeaders(720, 0, 20*time.Second))
-	joined := joinSignal(c)
-	short, cancel := context.WithTimeout(t.Context(), 5*time.Second)
-	defer cancel()
-	first := make(chan error, 1)
-	go func() {
-		_, err := c.ListDatabases(short, "1a7ce997", true)
-		first <- err
-	}()
-	<-arrived // sent without waiting: 20s is more than the first caller has
-	second := make(chan error, 1)
-	go func() {
-		_, err := c.ListDatabases(t.Context(), "1a7ce997", true)
-		second <- err
-	}()
-	<-joined
-	close(release)
+	first, second := shortThenJoined(t, c, th.arrived)
+	close(th.release)
 	if err := <-second; err != nil {
 		t.Fatalf("the caller without a deadline failed: %v", err)
 	}
@@ -262,7 +263,7 @@ func TestJoinerDoesNotFailOnAnUnaffordablePacingWait(t *testing.T) {
 	if err := <-first; err != nil {
 		t.Fatalf("the first caller: %v", err)
 	}
-	if n := requests.Load(); n != 2 {
+	if n := th.requests.Load(); n != 2 {
 		t.Fatalf("%d requests, want the refused one and its retry", n)
 	}
 }
