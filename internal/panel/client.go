@@ -290,8 +290,8 @@ func finish(res outcome, err error) error {
 }
 
 // answer is what one attempt got back: the HTTP status and headers, or 0 and nil when no
-// answer came, and whether the request was written to the connection, so that the panel
-// may have received it.
+// answer came, and whether the request was written out (to the connection's buffer at
+// least), so that the panel may have received it.
 type answer struct {
 	status int
 	header http.Header
@@ -307,8 +307,13 @@ func (cl *Client) attempt(ctx context.Context, c call, body []byte, out any) (an
 	defer cancel(nil)
 	stopTimer := cl.attemptTimer(cl.timeout, func() { cancel(errAttemptTimeout) })
 	defer stopTimer()
+	// WroteHeaders marks the request as possibly received. GetConn clears the mark: net/http
+	// tries a request again on a new connection by itself only when nothing of it was written.
 	var wrote atomic.Bool
-	actx = httptrace.WithClientTrace(actx, &httptrace.ClientTrace{WroteHeaders: func() { wrote.Store(true) }})
+	actx = httptrace.WithClientTrace(actx, &httptrace.ClientTrace{
+		GetConn:      func(string) { wrote.Store(false) },
+		WroteHeaders: func() { wrote.Store(true) },
+	})
 
 	u := *cl.base
 	// c.path is escaped already; keep both forms so ids with reserved characters survive.
@@ -334,9 +339,7 @@ func (cl *Client) attempt(ctx context.Context, c call, body []byte, out any) (an
 	resp, err := cl.http.Do(req)
 	fields := map[string]any{"operation": c.op, "method": c.method, "path": u.EscapedPath()}
 	if err != nil {
-		if errors.Is(context.Cause(actx), errAttemptTimeout) && ctx.Err() == nil {
-			err = &attemptTimeoutError{timeout: cl.timeout, err: err}
-		}
+		err = cl.timedOut(ctx, actx, err)
 		fields["error"] = cl.redact(err.Error())
 		fields["duration_ms"] = cl.now().Sub(start).Milliseconds()
 		fields["sent"] = wrote.Load()
@@ -349,10 +352,24 @@ func (cl *Client) attempt(ctx context.Context, c call, body []byte, out any) (an
 	fields["duration_ms"] = cl.now().Sub(start).Milliseconds()
 	cl.log.Debug(ctx, "panel request", fields)
 	if readErr != nil {
-		return answer{sent: true}, &TransportError{Operation: c.op, URL: cl.redactURL(u), Err: redactedError{cl.redact(readErr.Error()), readErr}}
+		// The status says what the panel decided, even when its answer was cut short.
+		readErr = cl.timedOut(ctx, actx, readErr)
+		return answer{status: resp.StatusCode, header: resp.Header, sent: true}, &TransportError{
+			Operation: c.op, URL: cl.redactURL(u), StatusCode: resp.StatusCode,
+			Err: redactedError{cl.redact(readErr.Error()), readErr},
+		}
 	}
 	a := answer{status: resp.StatusCode, header: resp.Header, sent: true}
 	return a, cl.decode(c, u, resp, raw, out)
+}
+
+// timedOut returns err as an attemptTimeoutError when the request timeout ended the attempt
+// actx (and not the call's own context ctx).
+func (cl *Client) timedOut(ctx, actx context.Context, err error) error {
+	if errors.Is(context.Cause(actx), errAttemptTimeout) && ctx.Err() == nil {
+		return &attemptTimeoutError{timeout: cl.timeout, err: err}
+	}
+	return err
 }
 
 // errAttemptTimeout is the cause an attempt is cancelled with when the request timeout ends it.
@@ -366,7 +383,7 @@ type attemptTimeoutError struct {
 }
 
 func (e *attemptTimeoutError) Error() string {
-	return fmt.Sprintf("no answer within the request timeout of %s", e.timeout)
+	return fmt.Sprintf("the request timeout of %s ran out", e.timeout)
 }
 
 func (e *attemptTimeoutError) Is(target error) bool { return target == context.DeadlineExceeded }
@@ -436,15 +453,20 @@ func jsonContentType(ct string) bool {
 	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
 }
 
-// TransportError is a request that got no HTTP answer: connection refused, reset, TLS
-// failure, DNS failure, or an attempt that ran past the request timeout.
+// TransportError is a request that got no HTTP answer, or only part of one: connection
+// refused, reset, TLS failure, DNS failure, or an attempt that ran past the request timeout.
 type TransportError struct {
 	Operation string
 	URL       string
-	Err       error
+	// StatusCode is the status of an answer whose body was cut off; 0 when none came.
+	StatusCode int
+	Err        error
 }
 
 func (e *TransportError) Error() string {
+	if e.StatusCode != 0 {
+		return fmt.Sprintf("%s: the panel's answer (HTTP %d) from %s was cut off: %v", e.Operation, e.StatusCode, e.URL, e.Err)
+	}
 	return fmt.Sprintf("%s: no answer from the panel at %s: %v", e.Operation, e.URL, e.Err)
 }
 

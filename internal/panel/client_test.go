@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -680,5 +681,57 @@ func TestRateLimitRetriesAreBounded(t *testing.T) {
 	}
 	if calls.Load() != maxThrottledRetries+1 {
 		t.Fatalf("requests = %d, want %d", calls.Load(), maxThrottledRetries+1)
+	}
+}
+
+// bodyReadSignal is a transport whose answers close reading when their body is first read.
+type bodyReadSignal struct {
+	reading chan struct{}
+	once    sync.Once
+}
+
+func (b *bodyReadSignal) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultTransport.RoundTrip(r)
+	if err == nil {
+		resp.Body = &signalingBody{ReadCloser: resp.Body, first: func() { b.once.Do(func() { close(b.reading) }) }}
+	}
+	return resp, err
+}
+
+type signalingBody struct {
+	io.ReadCloser
+	first func()
+}
+
+func (s *signalingBody) Read(p []byte) (int, error) {
+	s.first()
+	return s.ReadCloser.Read(p)
+}
+
+// The request timeout ending an attempt while the answer's body is read is a timeout too,
+// so the advice names request_timeout.
+func TestRequestTimeoutDuringTheBody(t *testing.T) {
+	c, _, _ := handlerClient(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Length", "500")
+		w.WriteHeader(200)
+		_, _ = w.Write([]byte(`{"object":"list",`))
+		_ = http.NewResponseController(w).Flush()
+		<-r.Context().Done()
+	}, func(cfg *Config) { cfg.MaxRetries = -1 })
+	tr := &bodyReadSignal{reading: make(chan struct{})}
+	c.http.Transport = tr
+	fire := make(chan struct{})
+	timeoutOn(c, fire)
+	go func() {
+		<-tr.reading
+		fire <- struct{}{}
+	}()
+	_, err := c.ListDatabases(t.Context(), "1a7ce997", false)
+	var te *TransportError
+	if !errors.As(err, &te) || !errors.Is(err, context.DeadlineExceeded) || te.StatusCode != 200 ||
+		!strings.Contains(err.Error(), "the panel's answer (HTTP 200) from ") ||
+		!strings.Contains(err.Error(), "was cut off: the request timeout of 30s ran out") {
+		t.Fatalf("error = %v, want the request timeout during the body", err)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -144,7 +145,7 @@ func TestUnconfirmedCreateIsReportedAndFoundLater(t *testing.T) {
 	}
 	for _, want := range []string{
 		`create database "app" on server ` + s.server.Identifier + `: no answer from the panel at `,
-		"no answer within the request timeout of 30s",
+		"no answer from the panel at ", ": the request timeout of 30s ran out",
 		". The database did not appear on server " + s.server.Identifier + " in 3 lookups over",
 		"; the panel may still finish the create",
 	} {
@@ -212,29 +213,6 @@ func (h *createHandler) serve(w http.ResponseWriter, r *http.Request) {
 	var in struct{ Database, Remote string }
 	_ = json.NewDecoder(r.Body).Decode(&in)
 	h.onCreate(h, w, "s1_"+in.Database, in.Remote)
-}
-
-func TestGatewayErrorsOnCreateAreLookedUp(t *testing.T) {
-	for _, status := range []int{502, 504} {
-		t.Run(fmt.Sprint(status), func(t *testing.T) {
-			h := &createHandler{onCreate: func(h *createHandler, w http.ResponseWriter, name, remote string) {
-				h.add("abcdEFGH", name, remote) // the panel made it; the gateway gave up waiting
-				w.Header().Set("Content-Type", "text/html")
-				w.WriteHeader(status)
-			}}
-			c, rec, _ := handlerClient(t, h.serve, nil)
-			db, err := c.CreateDatabase(t.Context(), "1a7ce997", CreateDatabaseInput{Name: "app", Remote: "%"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if db.ID != "abcdEFGH" || db.Password != "pw-abcdEFGH" {
-				t.Fatalf("adopted %+v", db)
-			}
-			if h.creates != 1 || h.lists != 2 || len(rec.waits) != 0 {
-				t.Fatalf("%d creates, %d lists, waits %v; want 1 create, the check and one lookup, no wait", h.creates, h.lists, rec.waits)
-			}
-		})
-	}
 }
 
 // A database of the same name that does not have the remote asked for is someone else's
@@ -418,5 +396,162 @@ func TestCreatesSerializedAcrossServerForms(t *testing.T) {
 	}
 	if n := posts.Load(); n != 2 {
 		t.Fatalf("%d creates, want 2", n)
+	}
+}
+
+// resetOnSecondWrite is a connection whose second write fails having sent nothing, as a
+// kept-alive connection the peer has reset does.
+type resetOnSecondWrite struct {
+	net.Conn
+	writes atomic.Int32
+}
+
+func (c *resetOnSecondWrite) Write(b []byte) (int, error) {
+	if c.writes.Add(1) == 2 {
+		return 0, &net.OpError{Op: "write", Net: "tcp", Err: syscall.ECONNRESET}
+	}
+	return c.Conn.Write(b)
+}
+
+// net/http sends a request again on a new connection by itself when nothing of it was
+// written. When that connection is refused, the create was never received: it is sent
+// again, not looked up.
+func TestCreateNeverWrittenIsSentAgain(t *testing.T) {
+	h := &createHandler{onCreate: func(h *createHandler, w http.ResponseWriter, name, remote string) {
+		writeJSON(w, 200, h.add("abcdEFGH", name, remote))
+	}}
+	srv := httptest.NewServer(http.HandlerFunc(h.serve))
+	t.Cleanup(srv.Close)
+	var dials atomic.Int32
+	tr := &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		switch dials.Add(1) {
+		case 1: // the pre-create list, then the create on the same connection, which was reset
+			conn, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			return &resetOnSecondWrite{Conn: conn}, nil
+		case 2: // net/http's own second try: the panel is restarting
+			return nil, &net.OpError{Op: "dial", Net: network, Err: syscall.ECONNREFUSED}
+		}
+		return (&net.Dialer{}).DialContext(ctx, network, addr)
+	}}
+	c, err := New(Config{URL: srv.URL, APIKey: testKey, HTTPClient: &http.Client{Transport: tr}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.sleep = (&sleepRecorder{}).sleep
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	h.onList = func(h *createHandler) {
+		if h.lists > 1 {
+			cancel() // a lookup: end the call rather than look until a deadline
+		}
+	}
+	db, err := c.CreateDatabase(ctx, "1a7ce997", CreateDatabaseInput{Name: "app", Remote: "%"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if db.ID != "abcdEFGH" || h.creates != 1 || h.lists != 1 || dials.Load() != 3 {
+		t.Fatalf("got %+v after %d creates, %d lists and %d dials; want the create sent again on a third connection",
+			db, h.creates, h.lists, dials.Load())
+	}
+}
+
+// A proxy's 500 or 503, without the panel's error envelope, may come after it passed the
+// create on; like a 502 or 504, the create is looked up, not sent again.
+func TestProxyFailuresOnCreateAreLookedUp(t *testing.T) {
+	for _, status := range []int{500, 502, 503, 504} {
+		t.Run(fmt.Sprint(status), func(t *testing.T) {
+			h := &createHandler{onCreate: func(h *createHandler, w http.ResponseWriter, name, remote string) {
+				h.add("abcdEFGH", name, remote) // the panel made it; the proxy lost its answer
+				w.Header().Set("Content-Type", "text/plain")
+				w.WriteHeader(status)
+				_, _ = w.Write([]byte("upstream connect error or disconnect/reset before headers"))
+			}}
+			c, rec, _ := handlerClient(t, h.serve, nil)
+			db, err := c.CreateDatabase(t.Context(), "1a7ce997", CreateDatabaseInput{Name: "app", Remote: "%"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if db.ID != "abcdEFGH" || db.Password != "pw-abcdEFGH" {
+				t.Fatalf("adopted %+v", db)
+			}
+			if h.creates != 1 || h.lists != 2 || len(rec.waits) != 0 {
+				t.Fatalf("%d creates, %d lists, waits %v; want 1 create, the check and one lookup, no wait", h.creates, h.lists, rec.waits)
+			}
+		})
+	}
+}
+
+// The panel answered 2xx, so it made the database, even if the answer cannot be decoded (a
+// PHP notice printed before the JSON): it is looked up.
+func TestAppliedCreateWithAnUnreadableAnswerIsLookedUp(t *testing.T) {
+	h := &createHandler{onCreate: func(h *createHandler, w http.ResponseWriter, name, remote string) {
+		obj := h.add("abcdEFGH", name, remote)
+		w.Header().Set("Content-Type", "text/html; charset=UTF-8")
+		w.WriteHeader(200)
+		_, _ = w.Write([]byte("<b>Deprecated</b>: something in vendor/x.php on line 1<br />\n" + obj))
+	}}
+	c, _, _ := handlerClient(t, h.serve, nil)
+	db, err := c.CreateDatabase(t.Context(), "1a7ce997", CreateDatabaseInput{Name: "app", Remote: "%"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if db.ID != "abcdEFGH" || h.creates != 1 || h.lists != 2 {
+		t.Fatalf("got %+v after %d creates and %d lists, want the database found by one lookup", db, h.creates, h.lists)
+	}
+}
+
+// A refusal is a refusal, even when its answer was cut off: neither looked up nor sent again.
+func TestRefusalWithACutOffAnswerIsNeitherLookedUpNorRetried(t *testing.T) {
+	h := &createHandler{onCreate: func(_ *createHandler, w http.ResponseWriter, _, _ string) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Length", "500")
+		w.WriteHeader(422)
+		_, _ = w.Write([]byte(`{"errors":[{"code":"ValidationException"`))
+		_ = http.NewResponseController(w).Flush()
+		panic(http.ErrAbortHandler) // the connection drops in the middle of the body
+	}}
+	c, _, _ := handlerClient(t, h.serve, nil)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	h.onList = func(h *createHandler) {
+		if h.lists > 1 {
+			cancel()
+		}
+	}
+	_, err := c.CreateDatabase(ctx, "1a7ce997", CreateDatabaseInput{Name: "app", Remote: "%"})
+	var te *TransportError
+	if !errors.As(err, &te) || te.StatusCode != 422 || !strings.Contains(err.Error(), "the panel's answer (HTTP 422) from") {
+		t.Fatalf("error = %v, want the cut-off 422", err)
+	}
+	if h.creates != 1 || h.lists != 1 {
+		t.Fatalf("%d creates and %d lists, want one each", h.creates, h.lists)
+	}
+}
+
+// A same-named database made elsewhere may be listed before the one this create made: the
+// lookup still finds its own.
+func TestLookupFindsItsOwnAmongSameNamedDatabases(t *testing.T) {
+	h := &createHandler{onCreate: func(h *createHandler, w http.ResponseWriter, name, remote string) {
+		h.add("forEIGN1", name, "10.0.0.%") // a same-named create from elsewhere, on another host
+		h.add("abcdEFGH", name, remote)
+		w.WriteHeader(http.StatusBadGateway)
+	}}
+	c, _, _ := handlerClient(t, h.serve, nil)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	h.onList = func(h *createHandler) {
+		if h.lists > 2 {
+			cancel() // a second lookup: the first missed it
+		}
+	}
+	db, err := c.CreateDatabase(ctx, "1a7ce997", CreateDatabaseInput{Name: "app", Remote: "%"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if db.ID != "abcdEFGH" || h.lists != 2 {
+		t.Fatalf("adopted %s after %d lists, want abcdEFGH from the first lookup", db.ID, h.lists)
 	}
 }

@@ -170,7 +170,7 @@ type CreateDatabaseInput struct {
 // second create could make a second database. Instead the server's databases are listed at
 // growing intervals until the database appears, which is then returned, or until ctx's
 // deadline, which gives an *UnconfirmedCreateError. Only a request the panel never received
-// (no connection, a 429, a 503) is sent again.
+// (no connection, a 429, the panel's own 503 in maintenance mode) is sent again.
 func (cl *Client) CreateDatabase(ctx context.Context, server string, in CreateDatabaseInput) (*Database, error) {
 	op := fmt.Sprintf("create database %q on server %s", in.Name, server)
 	release, err := cl.creates.acquire(ctx, serverKey(server))
@@ -254,7 +254,7 @@ func (cl *Client) awaitCreated(ctx context.Context, server string, in CreateData
 		u.Waited = time.Since(start)
 		u.LookupErr = err
 		if err == nil {
-			if db := findStored(dbs, in.Name); db != nil && db.Remote == in.Remote {
+			if db := findCreated(dbs, in); db != nil {
 				cl.log.Warn(ctx, "an unanswered create was applied; using the database it made",
 					map[string]any{"server": server, "database_id": db.ID, "lookups": u.Lookups})
 				return db, nil
@@ -312,6 +312,18 @@ func (e *UnconfirmedCreateError) Error() string {
 }
 
 func (e *UnconfirmedCreateError) Unwrap() error { return e.Cause }
+
+// findCreated finds a database the create in may have made: the requested name and remote.
+// Another database of that name may be listed first, made by a create from elsewhere that
+// overlapped this one on another database host.
+func findCreated(dbs []Database, in CreateDatabaseInput) *Database {
+	for i := range dbs {
+		if db := findStored(dbs[i:i+1], in.Name); db != nil && db.Remote == in.Remote {
+			return db
+		}
+	}
+	return nil
+}
 
 // findStored finds the database the panel stores for the requested name. Every database of
 // a server shares its s{N}_ prefix, so each one's own prefix says what the name would be

@@ -18,24 +18,27 @@ import (
 //   - no answer came after the request was written (sent): a timeout or a lost connection.
 //     The panel finishes what it received, whoever is left to read the answer;
 //   - a gateway answered 502, 504 or another 5xx of its own: the panel behind it may be
-//     running the request still.
+//     running the request still. A 500 or 503 without the panel's error envelope is a
+//     proxy's too, which may have passed the request on before it failed;
+//   - the panel answered 2xx, but the answer could not be read or decoded: the panel did it.
 //
 // Nothing was applied after an error before the request was written (a refused or
 // unresolvable connection, a failed TLS handshake), after a 429 (the throttle runs before
-// the controller), after a 503 (maintenance mode answers before routing), or after a 500 in
-// the panel's own error envelope (the panel rolls a failed create back before it answers).
+// the controller), after a 503 in the panel's own error envelope (maintenance mode answers
+// before routing), or after a 500 in that envelope (the panel rolls a failed create back
+// before it answers).
 func mayHaveApplied(status int, sent bool, err error) bool {
 	if err == nil {
 		return false
 	}
-	switch status {
-	case 0:
+	var apiErr *APIError
+	switch {
+	case status == 0:
 		var te *TransportError
 		return errors.As(err, &te) && sent
-	case http.StatusServiceUnavailable:
-		return false
-	case http.StatusInternalServerError:
-		var apiErr *APIError
+	case status < 300:
+		return true
+	case status == http.StatusServiceUnavailable, status == http.StatusInternalServerError:
 		return !errors.As(err, &apiErr) || len(apiErr.Errors) == 0
 	}
 	return status >= 500
@@ -49,7 +52,9 @@ func retryable(err error) (time.Duration, bool) {
 	}
 	var te *TransportError
 	if errors.As(err, &te) {
-		return 0, te.Cause() == CauseUnknown
+		// A refusal whose answer was cut off is still a refusal.
+		refused := te.StatusCode >= 300 && te.StatusCode < 500 && te.StatusCode != http.StatusTooManyRequests
+		return 0, te.Cause() == CauseUnknown && !refused
 	}
 	var apiErr *APIError
 	if !errors.As(err, &apiErr) {
