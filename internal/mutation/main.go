@@ -1,0 +1,190 @@
+// Command mutation breaks the client on purpose, one rule at a time, and checks that the
+// tests named for each rule fail. It copies the module to a temporary directory, applies each
+// mutation there, runs `go test -run` on the tests that should catch it, and restores the
+// file. `make mutation` runs it; it exits non-zero when a mutation survives or no longer
+// applies (the code moved: update its pattern).
+//
+// Each mutation is a guarantee the project claims: no duplicate create, no orphan, list
+// sharing, pacing, fail-fast. A test proves a guarantee only if breaking the guarantee makes
+// it fail; this keeps that true as the code changes.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// mutation replaces old (which must occur exactly once) with new in file, and expects the
+// tests matching run in pkg to fail.
+type mutation struct {
+	name, file, old, new, pkg, run string
+}
+
+var mutations = []mutation{
+	{"M1 adopt ignores remote", "internal/panel/databases.go", "db != nil && db.Remote == in.Remote", "db != nil", "./internal/panel/", "TestLookupTakesOnlyTheDatabaseAskedFor"},
+	{"M2 end-of-write bump no-op", "internal/panel/share.go", "return func() { s.bump(key) }", "return func() {}", "./internal/panel/", "TestReadAfterWrite"},
+	{"M3 no epoch check", "internal/panel/pace.go", "if t.epoch != g.epoch {", "if false {", "./internal/panel/", "TestAnswersFromAnEndedWindowAreIgnored"},
+	{"M4 no alone correction", "internal/panel/pace.go", "if t.alone || g.left < 0 || left < g.left {", "if g.left < 0 || left < g.left {", "./internal/panel/", "TestALoneRequestMayRaiseTheCount"},
+	{"M5 no create-slot refund", "internal/panel/pace.go", "\t\t\tw.left++\n", "", "./internal/panel/", "TestCreateSlotIsRefundedAfterAClientLimit429"},
+	{"M6 windowMargin 0", "internal/panel/pace.go", "const windowMargin = time.Second", "const windowMargin = 0", "./internal/panel/", "TestWorkedOutCreateWindowsArePadded|TestCreatesOnOneServerFollowPelicansThrottle"},
+	{"M7 dial errors possibly applied", "internal/panel/retry.go", "return errors.As(err, &te) && sent", "return errors.As(err, &te)", "./internal/panel/", "TestCreatesThePanelNeverReceivedAreSentAgain|TestNothingListening"},
+	{"G1 create sent again", "internal/panel/client.go", "\t\t\tif c.sendOnce {\n\t\t\t\treturn res, finish(res, err)\n\t\t\t}\n", "", "./internal/panel/", "TestUnansweredCreateIsLookedUpNotSentAgain|TestLostCreateIsAdoptedNotDuplicated|TestProxyFailuresOnCreateAreLookedUp"},
+	{"G1p create sent again (provider)", "internal/panel/client.go", "\t\t\tif c.sendOnce {\n\t\t\t\treturn res, finish(res, err)\n\t\t\t}\n", "", "./internal/provider/", "TestFaults_slowCreateIsNotSentTwice"},
+	{"G2 one lookup only", "internal/panel/databases.go", "\t\tif last || IsNotFound(err) || IsUnauthorized(err) || IsForbidden(err) {", "\t\tif true {", "./internal/panel/", "TestUnansweredCreateIsLookedUpNotSentAgain"},
+	{"G2p one lookup only (provider)", "internal/panel/databases.go", "\t\tif last || IsNotFound(err) || IsUnauthorized(err) || IsForbidden(err) {", "\t\tif true {", "./internal/provider/", "TestFaults_slowCreateIsNotSentTwice"},
+	{"G3 no last lookup", "internal/panel/databases.go", "\t\tlast := ctx.Err() != nil\n", "\t\tlast := ctx.Err() != nil\n\t\tif last {\n\t\t\treturn nil, u\n\t\t}\n", "./internal/panel/", "TestUnconfirmedCreateIsReportedAndFoundLater|TestLookupTakesOnlyTheDatabaseAskedFor"},
+	{"G4 flight deadline is the first caller's", "internal/panel/share.go", "\t\tdl, ok := m.Deadline()\n\t\tif !ok {\n\t\t\treturn time.Time{}, false\n\t\t}", "\t\tdl, ok := f.members[0].Deadline()\n\t\tif !ok {\n\t\t\treturn time.Time{}, false\n\t\t}", "./internal/panel/", "TestJoinerDoesNotFail"},
+	{"G5 flight never ends", "internal/panel/share.go", "\tif len(f.members) == 0 {\n\t\treturn false\n\t}", "\tif true {\n\t\treturn false\n\t}", "./internal/panel/", "TestSharedRequestStopsWhenEveryCallerHasLeft|TestCanceledContextStopsRetrying"},
+	{"G6 never ask again", "internal/panel/share.go", "\t\tif f.err != nil && ctx.Err() == nil && hasMoreTime(ctx, f.err) {", "\t\tif false {", "./internal/panel/", "TestCallerJoiningAfterADeadlineDecisionAsksAgain"},
+	{"G7 per-attempt timeout falls back to every caller", "internal/panel/share.go", "\t\tif f.err != nil && ctx.Err() == nil && hasMoreTime(ctx, f.err) {", "\t\tif f.err != nil && ctx.Err() == nil && (hasMoreTime(ctx, f.err) || errors.Is(f.err, context.DeadlineExceeded)) {", "./internal/panel/", "TestSharedAttemptTimeoutIsEveryonesFailure"},
+	{"G8 joining refused (no sharing)", "internal/panel/share.go", "\tif f := s.flights[fk]; f != nil && f.ctx.join(ctx) {", "\tif f := s.flights[fk]; false && f != nil && f.ctx.join(ctx) {", "./internal/panel/", "TestParallelReadsCostOneListPerServer"},
+	{"G9 flight ends when its first caller leaves", "internal/panel/share.go", "\terr := context.DeadlineExceeded\n\tfor _, m := range f.members {", "\terr := context.DeadlineExceeded\n\tfor _, m := range f.members[:1] {", "./internal/panel/", "TestSharedListOutlivesTheFirstCallersDeadline|TestCallerLeavingDoesNotCancelOthers"},
+	{"G8b joining refused, held answers kept", "internal/panel/share.go", "\tif f := s.flights[fk]; f != nil && f.ctx.join(ctx) {", "\tif f := s.flights[fk]; false && f != nil && f.ctx.join(ctx) {", "./internal/panel/", "TestParallelReadsCostOneListPerServer"},
+	{"S1 create lock per spelling", "internal/panel/databases.go", "cl.creates.acquire(ctx, serverKey(server))", "cl.creates.acquire(ctx, server)", "./internal/panel/", "TestCreatesSerializedAcrossServerForms"},
+	{"F1 unknown host retried", "internal/panel/retry.go", "\t\treturn 0, te.Cause() == CauseUnknown", "\t\treturn 0, true", "./internal/panel/", "TestFailuresThatCannotPassAreNotRetried"},
+	{"F2 500/503 with envelope looked up", "internal/panel/retry.go", "\t\treturn !errors.As(err, &apiErr) || len(apiErr.Errors) == 0", "\t\treturn errors.As(err, &apiErr) || true", "./internal/panel/", "TestPanelFailureOnCreateIsNotLookedUp|TestCreatesThePanelNeverReceivedAreSentAgain"},
+	{"R1 no GetConn reset", "internal/panel/client.go", "\t\tGetConn:      func(string) { wrote.Store(false) },\n", "", "./internal/panel/", "TestCreateNeverWrittenIsSentAgain"},
+	{"R2 proxy 503 taken as never received", "internal/panel/retry.go", "\tcase status == http.StatusServiceUnavailable, status == http.StatusInternalServerError:", "\tcase status == http.StatusServiceUnavailable:\n\t\treturn false\n\tcase status == http.StatusInternalServerError:", "./internal/panel/", "TestProxyFailuresOnCreateAreLookedUp"},
+	{"R3 2xx with error not applied", "internal/panel/retry.go", "\tcase status < 300:\n\t\treturn true", "\tcase status < 300:\n\t\treturn false", "./internal/panel/", "TestAppliedCreateWithAnUnreadableAnswerIsLookedUp"},
+	{"R4 cut-off refusal retried", "internal/panel/retry.go", "\t\treturn 0, te.Cause() == CauseUnknown && !refused", "\t\treturn 0, te.Cause() == CauseUnknown || refused", "./internal/panel/", "TestRefusalWithACutOffAnswerIsNeitherLookedUpNorRetried"},
+	{"R5 lookup stops at first same name", "internal/panel/databases.go", "\t\t\tif db := findCreated(dbs, in); db != nil {", "\t\t\tif db := findStored(dbs, in.Name); db != nil && db.Remote == in.Remote {", "./internal/panel/", "TestLookupFindsItsOwnAmongSameNamedDatabases"},
+	{"R6 body timeout not a timeout", "internal/panel/client.go", "\t\treadErr = cl.timedOut(ctx, actx, readErr)\n", "", "./internal/panel/", "TestRequestTimeoutDuringTheBody"},
+}
+
+func main() {
+	only := flag.String("only", "", "run only the mutations whose name starts with one of these comma-separated prefixes")
+	terraform := flag.String("terraform", "terraform", "the Terraform CLI for the provider tests some mutations run")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, *only, *terraform); err != nil {
+		fmt.Fprintln(os.Stderr, "mutation:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, only, terraform string) error {
+	root, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
+		return errors.New("run it from the module root (make mutation)")
+	}
+	work, err := os.MkdirTemp("", "pterodactyl-mutation-")
+	if err != nil {
+		return err
+	}
+	defer func() { _ = os.RemoveAll(work) }()
+	copyRoot, err := os.OpenRoot(work)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = copyRoot.Close() }()
+	if err := copyTree(root, copyRoot); err != nil {
+		return err
+	}
+	tf, err := exec.LookPath(terraform)
+	if err != nil {
+		return fmt.Errorf("-terraform: %w", err)
+	}
+	env := append(os.Environ(), "CHECKPOINT_DISABLE=1", "TF_ACC_TERRAFORM_PATH="+tf)
+	var survived []string
+	for _, m := range mutations {
+		if !selected(m.name, only) {
+			continue
+		}
+		verdict, err := try(ctx, copyRoot, env, m)
+		if err != nil {
+			return fmt.Errorf("%s: %w", m.name, err)
+		}
+		fmt.Printf("%-50s %s (%s)\n", m.name, verdict, m.run)
+		if verdict != "killed" {
+			survived = append(survived, m.name)
+		}
+	}
+	if len(survived) > 0 {
+		return fmt.Errorf("%d mutation(s) not killed: %s", len(survived), strings.Join(survived, "; "))
+	}
+	return nil
+}
+
+func selected(name, only string) bool {
+	if only == "" {
+		return true
+	}
+	for p := range strings.SplitSeq(only, ",") {
+		if p != "" && strings.HasPrefix(name, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// try applies m in work, runs its tests and restores the file. The verdict is "killed",
+// "survived", or "stale" when the pattern no longer occurs exactly once.
+func try(ctx context.Context, work *os.Root, env []string, m mutation) (string, error) {
+	orig, err := work.ReadFile(m.file)
+	if err != nil {
+		return "", err
+	}
+	if strings.Count(string(orig), m.old) != 1 {
+		return "stale: pattern not found once", nil
+	}
+	if err := work.WriteFile(m.file, []byte(strings.Replace(string(orig), m.old, m.new, 1)), 0o600); err != nil {
+		return "", err
+	}
+	defer func() { _ = work.WriteFile(m.file, orig, 0o600) }()
+	tctx, cancel := context.WithTimeout(ctx, 6*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(tctx, "go", "test", "-count=1", "-timeout", "5m", "-run", m.run, m.pkg) //nolint:gosec // the table above
+	cmd.Dir, cmd.Env = work.Name(), env
+	out, err := cmd.CombinedOutput()
+	if ctx.Err() != nil {
+		return "", ctx.Err()
+	}
+	switch {
+	case err == nil:
+		return "survived", nil
+	case strings.Contains(string(out), "[build failed]") || strings.Contains(string(out), "[setup failed]"):
+		return "stale: does not build\n" + string(out), nil
+	case !strings.Contains(string(out), "--- FAIL"):
+		return "killed, but by a crash or timeout rather than a failing assertion", nil
+	}
+	return "killed", nil
+}
+
+// copyTree copies the module, without .git and .bin, into dst.
+func copyTree(src string, dst *os.Root) error {
+	from, err := os.OpenRoot(src)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = from.Close() }()
+	return fs.WalkDir(from.FS(), ".", func(rel string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			return err
+		case d.IsDir() && (rel == ".git" || rel == ".bin"):
+			return filepath.SkipDir
+		case d.IsDir():
+			return dst.MkdirAll(rel, 0o750)
+		case !d.Type().IsRegular():
+			return nil
+		}
+		b, err := from.ReadFile(rel)
+		if err != nil {
+			return err
+		}
+		return dst.WriteFile(rel, b, 0o600)
+	})
+}
