@@ -78,6 +78,8 @@ type Client struct {
 	creates    serverLocks
 	pace       pacer
 	shared     listShare
+	servers    serverMemo
+	snaps      snapshots
 
 	// sleep and now are replaced in tests to observe waits without spending them; until,
 	// when set, replaces waits for a moment (a rate-limit window's end), so that a fake clock

@@ -162,8 +162,8 @@ type CreateDatabaseInput struct {
 // limit without a lock), and a create may wait for the panel's rate-limit window for as long
 // as ctx allows.
 //
-// Before sending, the server's databases are listed: a name already taken gives a
-// *NameTakenError naming the existing database.
+// Before sending, the name is checked against the server's snapshot (TakenName): a name
+// already taken gives a *NameTakenError naming the existing database.
 //
 // A create is never sent again once it may have reached the panel (mayHaveApplied): the
 // panel finishes a request its client gave up on, and its name check takes no lock, so a
@@ -180,9 +180,7 @@ func (cl *Client) CreateDatabase(ctx context.Context, server string, in CreateDa
 	defer release()
 	defer cl.shared.write(server)()
 
-	// The check below reads the panel afresh: a shared answer may predate a database made
-	// outside this client.
-	before, err := cl.fetchDatabases(ctx, server, false)
+	existing, err := cl.TakenName(ctx, server, in.Name)
 	listed := err == nil
 	switch {
 	case IsForbidden(err):
@@ -191,7 +189,7 @@ func (cl *Client) CreateDatabase(ctx context.Context, server string, in CreateDa
 	case err != nil:
 		return nil, err
 	}
-	if existing := findStored(before, in.Name); existing != nil {
+	if existing != nil {
 		return nil, &NameTakenError{Operation: op, Server: server, Existing: *existing}
 	}
 
@@ -202,6 +200,7 @@ func (cl *Client) CreateDatabase(ctx context.Context, server string, in CreateDa
 	}, &item)
 	if err == nil {
 		db := item.Attributes.toDatabase()
+		cl.snaps.add(server, db)
 		return &db, nil
 	}
 	if !res.ambiguous {
@@ -215,7 +214,12 @@ func (cl *Client) CreateDatabase(ctx context.Context, server string, in CreateDa
 	cl.log.Warn(ctx, "the panel did not answer a create; looking for the database it may have made", map[string]any{
 		"server": server, "database": in.Name, "error": err.Error(),
 	})
-	return cl.awaitCreated(ctx, server, in, unconfirmed)
+	db, err := cl.awaitCreated(ctx, server, in, unconfirmed)
+	if err != nil {
+		// The panel may still make it: the snapshot can no longer say the name is free.
+		cl.snaps.forget(server)
+	}
+	return db, err
 }
 
 // Lookups for an unanswered create start this far apart and double up to the cap: a panel
@@ -245,8 +249,12 @@ func (cl *Client) awaitCreated(ctx context.Context, server string, in CreateData
 		if last {
 			lctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), cl.timeout)
 		}
+		at := cl.now()
 		dbs, err := cl.fetchDatabases(lctx, server, true)
 		cancel()
+		if err == nil {
+			cl.snaps.replace(server, dbs, at)
+		}
 		if err != nil && !last && ctx.Err() != nil {
 			continue // the call's time ran out during this lookup: the last one is next
 		}
@@ -429,7 +437,10 @@ func (cl *Client) DeleteDatabase(ctx context.Context, server, id string) error {
 		path:   databasesPath(server) + "/" + url.PathEscape(id),
 	}, nil)
 	if IsNotFound(err) {
-		return nil
+		err = nil
+	}
+	if err == nil {
+		cl.snaps.remove(server, id)
 	}
 	return err
 }

@@ -136,8 +136,16 @@ func TestGetServer(t *testing.T) {
 		if !srv.Can(panel.PermissionCreate) || !srv.CanViewPasswords() {
 			t.Fatalf("owner permissions = %v", srv.Permissions)
 		}
+		// A client reads a server once: the same client answers from what it read.
 		f.panel.SetServerState(f.server.Identifier, paneltest.ServerState{Suspended: true})
 		srv, err = f.client.GetServer(t.Context(), f.server.Identifier)
+		if err != nil || srv.Suspended {
+			t.Fatalf("second read by the same client = %+v, %v; want the first answer", srv, err)
+		}
+		if n := f.panel.Requests(paneltest.RouteGetServer); n != 1 {
+			t.Fatalf("%d server reads, want 1", n)
+		}
+		srv, err = newClient(t, f.panel.URL(), f.owner).GetServer(t.Context(), f.server.Identifier)
 		if err != nil {
 			t.Fatalf("GET server must work while suspended: %v", err)
 		}

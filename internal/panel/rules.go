@@ -81,6 +81,9 @@ func SameServer(a, b string) bool {
 	return serverKey(a) == serverKey(b)
 }
 
+// ServerKey names a server the same way whether it is given by its identifier or its UUID.
+func ServerKey(server string) string { return serverKey(server) }
+
 var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
 // serverKey names a server the same way whether it was given by its 8-character identifier

@@ -67,9 +67,8 @@ type serverEnvelope struct {
 	} `json:"meta"`
 }
 
-// GetServer reads one server by short identifier or UUID. It works whatever the server's
-// state; a server the key's user cannot see answers 404 (IsNotFound).
-func (cl *Client) GetServer(ctx context.Context, server string) (*Server, error) {
+// fetchServer reads one server from the panel (GetServer keeps the answer).
+func (cl *Client) fetchServer(ctx context.Context, server string) (*Server, error) {
 	var env serverEnvelope
 	_, err := cl.do(ctx, call{
 		op:     "read server " + server,

@@ -2,9 +2,8 @@ package panel
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -33,16 +32,13 @@ var shareLists = true
 // listShare holds in-flight and recent list answers. The zero value shares nothing until off
 // and ttl are set by New.
 type listShare struct {
-	off bool
-	ttl time.Duration
+	off     bool
+	ttl     time.Duration
+	flights flights[[]Database]
 
-	mu      sync.Mutex
-	gen     map[string]uint64 // by serverKey; moved on by writes
-	held    map[listKey]heldList
-	flights map[flightKey]*flight
-	// joined, when set, is called each time a read joins a request in flight; tests use it
-	// to know that a read is waiting on a shared request.
-	joined func()
+	mu   sync.Mutex
+	gen  map[string]uint64 // by serverKey; moved on by writes
+	held map[listKey]heldList
 }
 
 type listKey struct {
@@ -50,25 +46,15 @@ type listKey struct {
 	include bool   // include=password
 }
 
-// flightKey names a request in flight: reads join only one of their own generation.
-type flightKey struct {
-	listKey
-	gen uint64
+// flightKey names a list request in flight: reads join only one of their own generation.
+func (k listKey) flightKey(gen uint64) string {
+	return k.server + "|" + strconv.FormatBool(k.include) + "|" + strconv.FormatUint(gen, 10)
 }
 
 type heldList struct {
 	gen uint64
 	at  time.Time // when the request that fetched it was sent
 	dbs []Database
-}
-
-// flight is one list request shared by the reads waiting for it. dbs and err are set before
-// done is closed.
-type flight struct {
-	ctx  *flightContext
-	done chan struct{}
-	dbs  []Database
-	err  error
 }
 
 // lookup returns the server's current generation, and a held answer still fit for reuse.
@@ -87,45 +73,18 @@ func (s *listShare) lookup(k listKey, now time.Time) (uint64, []Database, bool) 
 	return gen, h.dbs, true
 }
 
-// join adds ctx's caller to the request in flight for k in generation gen, or, when there is
-// none it can join, registers a new one and returns it with started set: the caller then runs it.
-func (s *listShare) join(ctx context.Context, k listKey, gen uint64) (f *flight, started bool) {
+// keep holds an answer fetched in generation gen from a request sent at at, unless a write
+// has begun since.
+func (s *listShare) keep(k listKey, gen uint64, at time.Time, dbs []Database) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	fk := flightKey{k, gen}
-	if f := s.flights[fk]; f != nil && f.ctx.join(ctx) {
-		if s.joined != nil {
-			s.joined()
-		}
-		return f, false
+	if s.gen[k.server] != gen {
+		return
 	}
-	f = &flight{ctx: newFlightContext(ctx), done: make(chan struct{})}
-	if s.flights == nil {
-		s.flights = map[flightKey]*flight{}
+	if s.held == nil {
+		s.held = map[listKey]heldList{}
 	}
-	s.flights[fk] = f
-	return f, true
-}
-
-// land records the outcome of f, fetched in generation gen from a request sent at at, and
-// hands it to the reads waiting for it. A successful answer is kept unless a write has
-// begun since.
-func (s *listShare) land(f *flight, k listKey, gen uint64, at time.Time, dbs []Database, err error) {
-	s.mu.Lock()
-	fk := flightKey{k, gen}
-	if s.flights[fk] == f {
-		delete(s.flights, fk)
-	}
-	if err == nil && s.gen[k.server] == gen {
-		if s.held == nil {
-			s.held = map[listKey]heldList{}
-		}
-		s.held[k] = heldList{gen: gen, at: at, dbs: dbs}
-	}
-	s.mu.Unlock()
-	f.dbs, f.err = dbs, err
-	f.ctx.release()
-	close(f.done)
+	s.held[k] = heldList{gen: gen, at: at, dbs: dbs}
 }
 
 // write marks the start of a write to server and returns the function that marks its end.
@@ -150,155 +109,31 @@ func (s *listShare) bump(key string) {
 }
 
 // sharedList is ListDatabases through the share. Each caller gets its own copy of the slice:
-// Database holds only values, so a copied slice shares nothing mutable.
-//
-// A shared request runs for as long as any of its callers waits for it, with the latest of
-// their deadlines (flightContext). Each caller leaves at its own deadline or cancellation, and
-// the request stops when none is left. A caller takes the request's failure as its own
-// unless that failure was decided by a deadline earlier than the caller's: then it asks again.
+// Database holds only values, so a copied slice shares nothing mutable. Parallel reads share
+// one request (flights), and its answer is held until the next write or ttl.
 func (cl *Client) sharedList(ctx context.Context, server string, include bool) ([]Database, error) {
 	if cl.shared.off {
 		return cl.fetchDatabases(ctx, server, include)
 	}
 	k := listKey{serverKey(server), include}
-	for {
-		gen, dbs, ok := cl.shared.lookup(k, cl.now())
-		if ok {
-			return slices.Clone(dbs), nil
-		}
-		f, started := cl.shared.join(ctx, k, gen)
-		if started {
-			go func() {
-				at := cl.now()
-				dbs, err := cl.fetchDatabases(f.ctx, server, include)
-				cl.shared.land(f, k, gen, at, dbs, err)
-			}()
-		}
-		select {
-		case <-ctx.Done():
-			return nil, fmt.Errorf("list databases of server %s: %w", server, ctx.Err())
-		case <-f.done:
-		}
-		if f.err != nil && ctx.Err() == nil && hasMoreTime(ctx, f.err) {
-			continue
-		}
-		if f.err != nil {
-			return nil, f.err
-		}
-		if !started {
-			cl.log.Debug(ctx, "shared a list of databases with parallel reads", map[string]any{"server": server, "include_password": include})
-		}
-		return slices.Clone(f.dbs), nil
+	gen, dbs, ok := cl.shared.lookup(k, cl.now())
+	if ok {
+		return slices.Clone(dbs), nil
 	}
-}
-
-// hasMoreTime reports whether err was decided by a deadline earlier than ctx's.
-func hasMoreTime(ctx context.Context, err error) bool {
-	var de *deadlineError
-	if !errors.As(err, &de) {
-		return false
-	}
-	dl, ok := ctx.Deadline()
-	return !ok || dl.After(de.deadline)
-}
-
-// flightContext is the context a shared request runs with. It carries the first caller's
-// values; its deadline is the latest of the callers still waiting (none if one of them has
-// none); it ends when every caller has left. Its Err looks at the callers' contexts directly,
-// so a request sees at once that its last caller has gone.
-type flightContext struct {
-	values context.Context
-
-	mu      sync.Mutex
-	members []context.Context
-	stops   []func() bool
-	done    chan struct{}
-	err     error
-}
-
-var _ context.Context = (*flightContext)(nil)
-
-func newFlightContext(first context.Context) *flightContext {
-	f := &flightContext{values: context.WithoutCancel(first), done: make(chan struct{})}
-	f.join(first)
-	return f
-}
-
-// join adds a caller, unless every caller has already left.
-func (f *flightContext) join(ctx context.Context) bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.endedLocked() {
-		return false
-	}
-	f.members = append(f.members, ctx)
-	f.stops = append(f.stops, context.AfterFunc(ctx, func() {
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		f.endedLocked()
-	}))
-	return true
-}
-
-// release stops watching the callers, once the request is over.
-func (f *flightContext) release() {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for _, stop := range f.stops {
-		stop()
-	}
-	f.stops = nil
-}
-
-// endedLocked reports whether every caller has left, and ends the context the first time it
-// finds so. f.mu is held.
-func (f *flightContext) endedLocked() bool {
-	if f.err != nil {
-		return true
-	}
-	if len(f.members) == 0 {
-		return false
-	}
-	err := context.DeadlineExceeded
-	for _, m := range f.members {
-		switch merr := m.Err(); {
-		case merr == nil:
-			return false
-		case !errors.Is(merr, context.DeadlineExceeded):
-			err = context.Canceled
+	op := "list databases of server " + server
+	dbs, shared, err := cl.shared.flights.do(ctx, op, k.flightKey(gen), func(fctx context.Context) ([]Database, error) {
+		at := cl.now()
+		dbs, err := cl.fetchDatabases(fctx, server, include)
+		if err == nil {
+			cl.shared.keep(k, gen, at, dbs)
 		}
+		return dbs, err
+	})
+	if err != nil {
+		return nil, err
 	}
-	f.err = err
-	close(f.done)
-	return true
-}
-
-func (f *flightContext) Deadline() (time.Time, bool) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var latest time.Time
-	for _, m := range f.members {
-		if m.Err() != nil {
-			continue
-		}
-		dl, ok := m.Deadline()
-		if !ok {
-			return time.Time{}, false
-		}
-		if dl.After(latest) {
-			latest = dl
-		}
+	if shared {
+		cl.log.Debug(ctx, "shared a list of databases with parallel reads", map[string]any{"server": server, "include_password": include})
 	}
-	return latest, !latest.IsZero()
+	return slices.Clone(dbs), nil
 }
-
-func (f *flightContext) Done() <-chan struct{} { return f.done }
-
-func (f *flightContext) Err() error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.endedLocked()
-	return f.err
-}
-
-func (f *flightContext) Value(key any) any { return f.values.Value(key) }

@@ -87,8 +87,9 @@ func (op operation) advice(err error) string {
 		return "A single request to the panel took longer than request_timeout. Raise request_timeout (or " +
 			EnvRequestTimeout + ") in the provider configuration, or check the panel's health."
 	case errors.As(err, &taken):
-		return fmt.Sprintf("To manage the existing database with Terraform, import it instead of creating it: "+
-			"terraform import <resource address> %s/%s, or an import block with id = \"%s/%s\". Or choose another name.",
+		return fmt.Sprintf("The database was made after this plan was made. To manage it with this resource, import "+
+			"it: terraform import ADDRESS %s/%s, with this resource's address (shown above after \"with\") for "+
+			"ADDRESS; or an import block with id = \"%s/%s\". Or choose another name.",
 			taken.Server, taken.Existing.ID, taken.Server, taken.Existing.ID)
 	case errors.Is(err, context.DeadlineExceeded) && op.timeout != "":
 		return fmt.Sprintf("The operation did not finish within its %s timeout of %s. Raise it in the resource's "+

@@ -42,7 +42,7 @@ func TestAdvice(t *testing.T) {
 		{"transport", &panel.TransportError{Operation: "op", URL: "https://x", Err: errors.New("connection refused")}, "can be reached from this machine"},
 		{"server error", apiError(500, "HttpException", "An unexpected error was encountered"), "The panel failed while handling the request"},
 		{"request timeout", &panel.TransportError{Operation: "op", URL: "https://x", Err: fmt.Errorf("read: %w", context.DeadlineExceeded)}, "took longer than request_timeout. Raise request_timeout"},
-		{"name taken", &panel.NameTakenError{Operation: "op", Server: "1a7ce997", Existing: panel.Database{ID: "bEY4yAD5", Name: "s12_app"}}, `terraform import <resource address> 1a7ce997/bEY4yAD5, or an import block with id = "1a7ce997/bEY4yAD5"`},
+		{"name taken", &panel.NameTakenError{Operation: "op", Server: "1a7ce997", Existing: panel.Database{ID: "bEY4yAD5", Name: "s12_app"}}, `terraform import ADDRESS 1a7ce997/bEY4yAD5, with this resource's address (shown above after "with") for ADDRESS; or an import block with id = "1a7ce997/bEY4yAD5"`},
 		{"unconfirmed create", &panel.UnconfirmedCreateError{Operation: "op", Server: "1a7ce997", Name: "app", Lookups: 3,
 			Cause: &panel.TransportError{Operation: "op", URL: "https://x", Err: fmt.Errorf("read: %w", context.DeadlineExceeded)}},
 			`The panel may still be creating database "app" on server 1a7ce997, or may have made it already: a create is never sent twice`},

@@ -220,8 +220,8 @@ func TestFaults_latencyPastTheTimeout(t *testing.T) {
 						}
 					},
 					Config: p.config(appConfig("")),
-					ExpectError: errorRE("already has a database named s12_app (id ",
-						"import it instead of creating it: terraform import", p.server.Identifier+"/"),
+					ExpectError: errorRE("Database name already taken", "already has a database named s12_app (id ",
+						"import it: terraform import ADDRESS "+p.server.Identifier+"/"),
 				},
 				{
 					Config: p.config(appConfig("") + `

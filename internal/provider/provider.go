@@ -74,6 +74,72 @@ type providerData struct {
 	// warned remembers warnings already given in this run, so a missing permission is
 	// reported once per server rather than once per database.
 	warned sync.Map
+
+	mu sync.Mutex
+	// claims are the names the databases planned in this run ask for, so that two resources
+	// asking for one name on one server are caught at plan time: by server and name, the id of
+	// the database the resource has, or "" for one it is about to create.
+	claims map[nameOnServer]string
+	// managed are the databases Terraform read in this run: a database of the name planned
+	// that is one of them is the resource's own (tainted, or being replaced), not a conflict.
+	managed map[idOnServer]bool
+}
+
+type nameOnServer struct{ server, name string }
+
+type idOnServer struct{ server, id string }
+
+// claim records that a resource asks for name on server; claimant is its database's id, or
+// "" for a database not made yet. It reports whether another resource asks for it already.
+func (d *providerData) claim(server, name, claimant string) bool {
+	k := nameOnServer{panel.ServerKey(server), name}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if have, ok := d.claims[k]; ok {
+		return claimant == "" || have != claimant
+	}
+	if d.claims == nil {
+		d.claims = map[nameOnServer]string{}
+	}
+	d.claims[k] = claimant
+	return false
+}
+
+// claimFor records that the database made for a claim of name on server has the id id, so
+// that later plans of the same resource in this run, which give that id, match the claim.
+func (d *providerData) claimFor(server, name, id string) {
+	k := nameOnServer{panel.ServerKey(server), name}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if have, ok := d.claims[k]; ok && have == "" {
+		d.claims[k] = id
+	}
+}
+
+// unclaim frees name on server when the database id that claimed it is deleted.
+func (d *providerData) unclaim(server, name, id string) {
+	k := nameOnServer{panel.ServerKey(server), name}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.claims[k] == id {
+		delete(d.claims, k)
+	}
+}
+
+// manages records a database Terraform holds in state.
+func (d *providerData) manages(server, id string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.managed == nil {
+		d.managed = map[idOnServer]bool{}
+	}
+	d.managed[idOnServer{panel.ServerKey(server), id}] = true
+}
+
+func (d *providerData) isManaged(server, id string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.managed[idOnServer{panel.ServerKey(server), id}]
 }
 
 // warnOnce reports whether key has not been warned about yet, and records it.

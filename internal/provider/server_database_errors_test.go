@@ -219,20 +219,113 @@ resource "pterodactyl_server_database" "extra" {
 	})
 }
 
-func TestServerDatabase_existingNameSuggestsImport(t *testing.T) {
+// A name the server already has is refused at plan time, on the resource that asks for it,
+// with the existing database's id and the import command; importing it then makes the plan
+// whole. Nothing is created before that.
+func TestServerDatabase_takenNameIsRefusedAtPlanTime(t *testing.T) {
 	eachFlavor(t, func(t *testing.T, p *testPanel) {
-		existing := p.AddDatabase(p.server.Identifier, "app", "%")
+		existing := p.AddDatabase(p.server.Identifier, "game2", "%")
+		games := `
+resource "pterodactyl_server_database" "game" {
+  count     = 3
+  server_id = "SERVER"
+  name      = "game${count.index}"
+}`
 		resource.UnitTest(t, resource.TestCase{
 			TerraformVersionChecks:   minTerraform,
 			ProtoV6ProviderFactories: providerFactories,
-			Steps: []resource.TestStep{{
-				Config: p.config(appConfig("")),
-				ExpectError: errorRE("already has a database named s12_app (id "+existing.ID+")",
-					"terraform import <resource address> "+p.server.Identifier+"/"+existing.ID),
-			}},
+			Steps: []resource.TestStep{
+				{
+					Config: p.config(games),
+					ExpectError: errorRE("Database name already taken", `with pterodactyl_server_database.game[2]`,
+						"Server "+p.server.Identifier+" already has a database named s12_game2 (id "+existing.ID+")",
+						"terraform import ADDRESS "+p.server.Identifier+"/"+existing.ID,
+						`id = "`+p.server.Identifier+"/"+existing.ID+`"`),
+					Check: p.requests(paneltest.RouteCreateDatabase, 0),
+				},
+				{
+					PreConfig: func() {
+						if n := p.Requests(paneltest.RouteCreateDatabase); n != 0 {
+							t.Errorf("%d creates sent by a plan that was refused", n)
+						}
+					},
+					Config: p.config(games + `
+import {
+  to = pterodactyl_server_database.game[2]
+  id = "SERVER/` + existing.ID + `"
+}`),
+					Check: p.panelMatchesState("pterodactyl_server_database.game.0", "pterodactyl_server_database.game.1", "pterodactyl_server_database.game.2"),
+				},
+				{
+					Config:           p.config(games),
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				},
+			},
 		})
-		if n := len(p.Databases(p.server.Identifier)); n != 1 {
-			t.Fatalf("%d databases on the panel, want the one that was there", n)
-		}
+	})
+}
+
+// Two resources asking for one name on one server are refused at plan time, saying so.
+func TestServerDatabase_nameUsedTwiceIsRefusedAtPlanTime(t *testing.T) {
+	eachFlavor(t, func(t *testing.T, p *testPanel) {
+		p.nothingCreated(t)
+		resource.UnitTest(t, resource.TestCase{
+			TerraformVersionChecks:   minTerraform,
+			ProtoV6ProviderFactories: providerFactories,
+			Steps: []resource.TestStep{
+				{
+					Config: p.config(`
+resource "pterodactyl_server_database" "a" {
+  server_id = "SERVER"
+  name      = "same"
+}
+resource "pterodactyl_server_database" "b" {
+  server_id = "` + p.server.UUID + `"
+  name      = "same"
+}`),
+					ExpectError: errorRE("Database name used twice",
+						`Another pterodactyl_server_database in this configuration also asks for the name "same" on server`,
+						"need names of their own"),
+				},
+				{
+					Config: p.config(`
+resource "pterodactyl_server_database" "many" {
+  count     = 2
+  server_id = "SERVER"
+  name      = "same"
+}`),
+					ExpectError: errorRE("Database name used twice"),
+				},
+			},
+		})
+	})
+}
+
+// What the name checks must not refuse: a database replaced under its own name (a changed
+// remote, a taint), and names that differ.
+func TestServerDatabase_replacementKeepsItsName(t *testing.T) {
+	eachFlavor(t, func(t *testing.T, p *testPanel) {
+		resource.UnitTest(t, resource.TestCase{
+			TerraformVersionChecks:   minTerraform,
+			ProtoV6ProviderFactories: providerFactories,
+			Steps: []resource.TestStep{
+				{Config: p.config(appConfig(""))},
+				{
+					Config: p.config(appConfig(`remote = "10.0.0.%"`)),
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(app, plancheck.ResourceActionDestroyBeforeCreate),
+					}},
+					Check: p.panelMatchesState(app),
+				},
+				{
+					Taint:  []string{app},
+					Config: p.config(appConfig(`remote = "10.0.0.%"`)),
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(app, plancheck.ResourceActionDestroyBeforeCreate),
+					}},
+					Check: resource.ComposeTestCheckFunc(p.panelMatchesState(app), p.requests(paneltest.RouteCreateDatabase, 3)),
+				},
+			},
+		})
 	})
 }

@@ -3,7 +3,9 @@ package provider
 import (
 	"context"
 	"fmt"
+	"strconv"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -13,8 +15,9 @@ import (
 
 // ModifyPlan makes the plan say what apply will do:
 //   - a create against a server that can be read now gets its database_name known, and is
-//     refused now if the panel would refuse it then (truncated name, database limit reached,
-//     missing permission, server suspended or busy);
+//     refused now if the panel would refuse it then (truncated name, a name the server
+//     already has, database limit reached, missing permission, server suspended or busy);
+//   - two resources asking for one name on one server are refused;
 //   - an update marks password unknown only when rotate_when_changed changed, except when an
 //     imported database gets its first triggers, which are recorded without rotating, or when
 //     store_password is turned on, which reads the password;
@@ -30,7 +33,9 @@ func (r *serverDatabaseResource) ModifyPlan(ctx context.Context, req resource.Mo
 		return
 	}
 	if req.State.Raw.IsNull() {
-		r.planCreate(ctx, &plan, resp)
+		replacing, diags := replacedDatabase(ctx, req.Private)
+		resp.Diagnostics.Append(diags...)
+		r.planCreate(ctx, &plan, replacing, resp)
 		r.planPassword(ctx, plan, false, resp)
 		return
 	}
@@ -39,6 +44,12 @@ func (r *serverDatabaseResource) ModifyPlan(ctx context.Context, req resource.Mo
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	r.data.manages(state.ServerID.ValueString(), state.ID.ValueString())
+	r.claimName(plan, state.ID.ValueString(), resp)
+	// Terraform plans a replacement again with no prior state, handing over this call's
+	// private data (hashicorp/terraform, internal/terraform/node_resource_abstract_instance.go,
+	// plan): it tells that call which database it replaces.
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateReplaces, []byte(strconv.Quote(state.ID.ValueString())))...)
 	changes := !storesPassword(state.StorePassword) && !plan.StorePassword.Equal(state.StorePassword)
 	if !plan.RotateWhenChanged.Equal(state.RotateWhenChanged) {
 		adopt, diags := adoptingTriggers(ctx, req.Private, state)
@@ -62,13 +73,18 @@ func (r *serverDatabaseResource) planPassword(ctx context.Context, plan serverDa
 	}
 }
 
-func (r *serverDatabaseResource) planCreate(ctx context.Context, plan *serverDatabaseModel, resp *resource.ModifyPlanResponse) {
+// planCreate plans a database to be made; replacing is the id of the database it replaces,
+// if any, which claims the name already.
+func (r *serverDatabaseResource) planCreate(ctx context.Context, plan *serverDatabaseModel, replacing string, resp *resource.ModifyPlanResponse) {
 	if plan.ServerID.IsUnknown() || plan.Name.IsUnknown() {
 		return
 	}
 	server, name := plan.ServerID.ValueString(), plan.Name.ValueString()
 	if serverIDProblem(server) != "" || panel.ValidateName(name) != nil {
 		return // validators have reported it
+	}
+	if r.claimName(*plan, replacing, resp) {
+		return
 	}
 	op := operation{summary: "Cannot plan the database", server: server, permission: panel.PermissionRead}
 	srv, err := r.data.client.GetServer(ctx, server)
@@ -95,10 +111,66 @@ func (r *serverDatabaseResource) planCreate(ctx context.Context, plan *serverDat
 				"be stored as %q. Use a name of at most %d characters.", server, fmt.Sprintf("s%d_", srv.InternalID), name, stored, keep))
 		return
 	}
+	// The name check uses the client's snapshot of the server: one list per server, however
+	// many databases are planned. A key that may not list the databases skips it; apply has
+	// the panel's own check. A database Terraform manages in this run (refreshed, or planned
+	// with its prior state, as the one a replacement replaces) is not a conflict here; two
+	// resources asking for one name are caught by claimName.
+	if taken, err := r.data.client.TakenName(ctx, server, name); err == nil && taken != nil &&
+		!r.data.isManaged(server, taken.ID) {
+		resp.Diagnostics.AddAttributeError(path.Root("name"), "Database name already taken", fmt.Sprintf(
+			"Server %s already has a database named %s (id %s). To manage that database with this resource, "+
+				"import it: terraform import ADDRESS %s/%s, with this resource's address (shown above after "+
+				"\"with\") for ADDRESS, in single quotes if it has an index; or an import block with id = \"%s/%s\". "+
+				"Or choose another name. If this plan also destroys that database under another resource address "+
+				"(a resource renamed without a moved block), add a moved block instead.",
+			server, taken.Name, taken.ID, server, taken.ID, server, taken.ID))
+		return
+	}
 	if srv.DatabaseLimit != nil {
 		r.planLimit(ctx, server, *srv.DatabaseLimit, resp)
 	}
 	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("database_name"), stored)...)
+}
+
+// claimName records the name plan asks for on its server, for the database claimant (its id,
+// or "" for one not made yet), and refuses the plan when another resource in this run asks
+// for the same. It reports whether it refused.
+func (r *serverDatabaseResource) claimName(plan serverDatabaseModel, claimant string, resp *resource.ModifyPlanResponse) bool {
+	if plan.ServerID.IsUnknown() || plan.Name.IsUnknown() || plan.ServerID.IsNull() || plan.Name.IsNull() {
+		return false
+	}
+	server, name := plan.ServerID.ValueString(), plan.Name.ValueString()
+	if !r.data.claim(server, name, claimant) {
+		return false
+	}
+	resp.Diagnostics.AddAttributeError(path.Root("name"), "Database name used twice", fmt.Sprintf(
+		"Another pterodactyl_server_database in this configuration also asks for the name %q on server %s, and "+
+			"the databases of a server need names of their own. Give one of them another name.", name, server))
+	return true
+}
+
+// privateReplaces carries, from the plan of a database that is replaced to the plan of its
+// replacement, the id of the database being replaced.
+const privateReplaces = "replaces_database"
+
+// replacedDatabase returns the id of the database a create replaces, or "".
+func replacedDatabase(ctx context.Context, private interface {
+	GetKey(context.Context, string) ([]byte, diag.Diagnostics)
+},
+) (string, diag.Diagnostics) {
+	if private == nil {
+		return "", nil
+	}
+	b, diags := private.GetKey(ctx, privateReplaces)
+	if len(b) == 0 || diags.HasError() {
+		return "", diags
+	}
+	id, err := strconv.Unquote(string(b))
+	if err != nil {
+		return "", diags
+	}
+	return id, diags
 }
 
 // planLimit reports a create the server's database limit would refuse. A full server is a
@@ -111,7 +183,7 @@ func (r *serverDatabaseResource) planLimit(ctx context.Context, server string, l
 				"can raise it in the server's Build Configuration.", server))
 		return
 	}
-	dbs, err := r.data.client.ListDatabases(ctx, server, false)
+	dbs, err := r.data.client.KnownDatabases(ctx, server)
 	if err != nil {
 		return // the limit is only a forecast; apply reports what the panel says
 	}

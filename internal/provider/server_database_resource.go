@@ -98,10 +98,10 @@ func (r *serverDatabaseResource) Schema(ctx context.Context, _ resource.SchemaRe
 			},
 			"server_id": schema.StringAttribute{
 				MarkdownDescription: "The server the database belongs to: its 8-character identifier or its full " +
-					"UUID. Both name the same server, so switching between them is an in-place update that calls " +
-					"nothing on the panel. Moving to another server replaces the database.",
+					"UUID. Both name the same server, so switching between them plans nothing: state keeps the form " +
+					"it has. Moving to another server replaces the database.",
 				Required:      true,
-				PlanModifiers: []planmodifier.String{replaceUnlessSameServer},
+				PlanModifiers: []planmodifier.String{keepServerForm{}, replaceUnlessSameServer},
 				Validators:    []validator.String{serverIDValidator{}},
 			},
 			"name": schema.StringAttribute{
@@ -228,8 +228,10 @@ func (r *serverDatabaseResource) Create(ctx context.Context, req resource.Create
 		return
 	}
 	tflog.Info(ctx, "created server database", map[string]any{"server": server, "database_id": db.ID, "database": db.Name})
+	r.data.claimFor(server, plan.Name.ValueString(), db.ID)
 	plan.setFromPanel(db)
 	plan.Password = r.passwordAfterWrite(db, server, plan.StorePassword, &resp.Diagnostics)
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateReplaces, nil)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, server, db.ID)...)
 }
@@ -285,6 +287,7 @@ func (r *serverDatabaseResource) Read(ctx context.Context, req resource.ReadRequ
 		resp.State.RemoveResource(ctx)
 		return
 	}
+	r.data.manages(server, db.ID)
 	state.setFromPanel(db)
 	if state.StorePassword.IsNull() {
 		// A state from before store_password existed: record the default it was kept under,
@@ -351,6 +354,7 @@ func (r *serverDatabaseResource) Update(ctx context.Context, req resource.Update
 	}
 	// Whatever this update did, the import is behind us: later trigger changes rotate.
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateAdoptTriggers, nil)...)
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateReplaces, nil)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, plan.ServerID.ValueString(), plan.ID.ValueString())...)
 }
@@ -375,6 +379,7 @@ func (r *serverDatabaseResource) Delete(ctx context.Context, req resource.Delete
 		return
 	}
 	tflog.Info(ctx, "deleted server database", map[string]any{"server": server, "database_id": state.ID.ValueString()})
+	r.data.unclaim(server, state.Name.ValueString(), state.ID.ValueString())
 }
 
 // adoptingTriggers reports whether rotate_when_changed is being set for the first time on an

@@ -287,25 +287,28 @@ resource "pterodactyl_server_database" "app" {
 
 func TestServerDatabase_shortIDAndUUIDAreTheSameServer(t *testing.T) {
 	eachFlavor(t, func(t *testing.T, p *testPanel) {
-		byUUID := p.providerBlock(p.key) + fmt.Sprintf(`
+		other := p.AddServer(paneltest.Server{InternalID: 13})
+		key := p.AddKey(paneltest.Key{Servers: map[string][]string{p.server.Identifier: {"*"}, other.Identifier: {"*"}}})
+		on := func(server string) string {
+			return p.providerBlock(key) + fmt.Sprintf(`
 resource "pterodactyl_server_database" "app" {
   server_id = %q
   name      = "app"
-}`, p.server.UUID)
+}`, server)
+		}
 		sameID := statecheck.CompareValue(compare.ValuesSame())
 		samePassword := statecheck.CompareValue(compare.ValuesSame())
-		same := func() []statecheck.StateCheck {
+		// State keeps the form it has, whichever form the configuration uses.
+		kept := func(form string) []statecheck.StateCheck {
 			return []statecheck.StateCheck{
 				sameID.AddStateValue(app, tfjsonpath.New("id")),
 				samePassword.AddStateValue(app, tfjsonpath.New("password")),
+				statecheck.ExpectKnownValue(app, tfjsonpath.New("server_id"), knownvalue.StringExact(form)),
 			}
 		}
-		// Terraform requires a planned value to equal the configuration, so the switch shows as
-		// an in-place update of server_id; it must never replace, rotate or call the panel.
-		inPlace := resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-			plancheck.ExpectResourceAction(app, plancheck.ResourceActionUpdate),
-			plancheck.ExpectKnownValue(app, tfjsonpath.New("password"), knownvalue.StringRegexp(passwordRE)),
-		}}
+		// Terraform accepts a planned value that differs from the configuration when it equals
+		// the prior state, so the other form of the same server plans nothing at all.
+		nothing := resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}}
 		writes := func() int {
 			return p.Requests(paneltest.RouteCreateDatabase) + p.Requests(paneltest.RouteRotatePassword) + p.Requests(paneltest.RouteDeleteDatabase)
 		}
@@ -319,13 +322,25 @@ resource "pterodactyl_server_database" "app" {
 			TerraformVersionChecks:   minTerraform,
 			ProtoV6ProviderFactories: providerFactories,
 			Steps: []resource.TestStep{
-				{Config: p.config(appConfig("")), ConfigStateChecks: same()},
-				{Config: byUUID, ConfigPlanChecks: inPlace, ConfigStateChecks: same(), Check: noWrites},
+				// Created by identifier; then the UUID, in upper case too, plans nothing.
+				{Config: on(p.server.Identifier), ConfigStateChecks: kept(p.server.Identifier)},
+				{Config: on(p.server.UUID), ConfigPlanChecks: nothing, ConfigStateChecks: kept(p.server.Identifier), Check: noWrites},
+				{Config: on(strings.ToUpper(p.server.UUID)), ConfigPlanChecks: nothing, ConfigStateChecks: kept(p.server.Identifier), Check: noWrites},
+				// The other direction: created by UUID, the identifier plans nothing.
+				{Config: on(other.UUID), ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(app, plancheck.ResourceActionDestroyBeforeCreate),
+				}}},
 				{
-					Config:           byUUID,
-					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+					Config:            on(other.Identifier),
+					ConfigPlanChecks:  nothing,
+					ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue(app, tfjsonpath.New("server_id"), knownvalue.StringExact(other.UUID))},
+					Check: func(*terraform.State) error {
+						if dbs := p.Databases(other.Identifier); len(dbs) != 1 || len(p.Databases(p.server.Identifier)) != 0 {
+							return fmt.Errorf("the database did not move to the other server")
+						}
+						return nil
+					},
 				},
-				{Config: p.config(appConfig("")), ConfigPlanChecks: inPlace, ConfigStateChecks: same(), Check: resource.ComposeTestCheckFunc(noWrites, p.panelMatchesState(app))},
 			},
 		})
 	})

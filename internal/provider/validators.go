@@ -98,10 +98,29 @@ func (serverIDValidator) ValidateString(_ context.Context, req validator.StringR
 	}
 }
 
-// replaceUnlessSameServer replaces the database when server_id names another server. The
-// short identifier and the UUID of one server are the same server: that change is recorded in
-// place. (Terraform requires a planned value to equal the configuration, so it cannot be
-// hidden from the plan altogether.)
+// keepServerForm plans server_id as it is in state when the configuration names the same
+// server in its other form (the 8-character identifier or the UUID), so switching between
+// them plans nothing. Terraform accepts a planned value that differs from the configuration
+// when it equals the prior state: "the new value is functionally equivalent to the old"
+// (hashicorp/terraform, internal/plans/objchange/plan_valid.go, assertPlannedValueValid).
+type keepServerForm struct{}
+
+func (keepServerForm) Description(context.Context) string {
+	return "Keeps the form of server_id in state when the configuration names the same server in its other form."
+}
+
+func (m keepServerForm) MarkdownDescription(ctx context.Context) string { return m.Description(ctx) }
+
+func (keepServerForm) PlanModifyString(_ context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
+	if req.StateValue.IsNull() || req.StateValue.IsUnknown() || req.PlanValue.IsNull() || req.PlanValue.IsUnknown() {
+		return
+	}
+	if panel.SameServer(req.StateValue.ValueString(), req.PlanValue.ValueString()) {
+		resp.PlanValue = req.StateValue
+	}
+}
+
+// replaceUnlessSameServer replaces the database when server_id names another server.
 var replaceUnlessSameServer = stringplanmodifier.RequiresReplaceIf(
 	func(_ context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
 		resp.RequiresReplace = !panel.SameServer(req.StateValue.ValueString(), req.PlanValue.ValueString())
