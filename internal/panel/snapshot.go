@@ -61,17 +61,22 @@ func (cl *Client) GetServer(ctx context.Context, server string) (*Server, error)
 	}
 	op := "read server " + server
 	srv, _, err := cl.servers.flights.do(ctx, op, key, func(fctx context.Context) (*Server, error) {
-		return cl.fetchServer(fctx, server)
+		srv, err := cl.fetchServer(fctx, server)
+		if err == nil {
+			// Kept before the request lands, so that no caller arriving after it finds
+			// neither the request nor its answer.
+			cl.servers.mu.Lock()
+			if cl.servers.servers == nil {
+				cl.servers.servers = map[string]*Server{}
+			}
+			cl.servers.servers[key] = srv
+			cl.servers.mu.Unlock()
+		}
+		return srv, err
 	})
 	if err != nil {
 		return nil, err
 	}
-	cl.servers.mu.Lock()
-	if cl.servers.servers == nil {
-		cl.servers.servers = map[string]*Server{}
-	}
-	cl.servers.servers[key] = srv
-	cl.servers.mu.Unlock()
 	return srv.clone(), nil
 }
 

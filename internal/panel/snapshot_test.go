@@ -3,6 +3,7 @@ package panel
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"testing"
 	"time"
 
@@ -150,5 +151,36 @@ func TestServerReadsAreShared(t *testing.T) {
 	a.Permissions[0] = "changed"
 	if b, _ := c.GetServer(t.Context(), srv.Identifier); b.Permissions[0] != "*" {
 		t.Fatal("a caller's change reached another caller")
+	}
+}
+
+// A server read is kept before its request lands: a caller arriving just after finds the
+// answer, never neither the request nor the answer (which cost a second read per process).
+func TestServerReadIsKeptBeforeItLands(t *testing.T) {
+	arrived, release := make(chan struct{}), make(chan struct{})
+	c, _, _ := handlerClient(t, func(w http.ResponseWriter, _ *http.Request) {
+		close(arrived)
+		<-release
+		writeJSON(w, 200, `{"attributes":{"identifier":"1a7ce997","internal_id":7},"meta":{"user_permissions":["*"]}}`)
+	}, nil)
+	got := make(chan error, 1)
+	go func() {
+		_, err := c.GetServer(t.Context(), "1a7ce997")
+		got <- err
+	}()
+	<-arrived
+	c.servers.flights.mu.Lock()
+	f := c.servers.flights.m["1a7ce997"]
+	c.servers.flights.mu.Unlock()
+	close(release)
+	<-f.done
+	c.servers.mu.Lock()
+	kept := c.servers.servers["1a7ce997"]
+	c.servers.mu.Unlock()
+	if kept == nil || kept.InternalID != 7 {
+		t.Fatalf("when the read landed, the client kept %+v; want the server", kept)
+	}
+	if err := <-got; err != nil {
+		t.Fatal(err)
 	}
 }
