@@ -20,6 +20,9 @@ type flights[V any] struct {
 	// joined, when set, is called each time a caller joins a request in flight; tests use it
 	// to know that a caller is waiting on a shared request.
 	joined func()
+	// entering, when set, is called as each caller enters doUnless, before it looks for a
+	// request to join; tests use it to hold a caller there.
+	entering func()
 }
 
 // flight is one shared request. val and err are set before done is closed.
@@ -34,8 +37,23 @@ type flight[V any] struct {
 // else from a new one. shared reports whether the caller joined another's request. A caller
 // that leaves gets its context's error, after op.
 func (g *flights[V]) do(ctx context.Context, op, key string, fetch func(context.Context) (V, error)) (v V, shared bool, err error) {
+	return g.doUnless(ctx, op, key, nil, fetch)
+}
+
+// doUnless is do for a result that fetch keeps somewhere before it returns. have, when not nil,
+// looks there, and is asked under the same lock as the flights, before a new request starts:
+// a caller that looked, found nothing, and then came after the request it could have joined
+// has landed, gets what that request kept instead of asking again. Without it, that caller
+// sends a second request.
+func (g *flights[V]) doUnless(ctx context.Context, op, key string, have func() (V, bool), fetch func(context.Context) (V, error)) (v V, shared bool, err error) {
+	if g.entering != nil {
+		g.entering()
+	}
 	for {
-		f, started := g.join(ctx, key)
+		f, started, kept, had := g.join(ctx, key, have)
+		if had {
+			return kept, true, nil
+		}
 		if started {
 			go func() {
 				v, err := fetch(f.ctx)
@@ -55,22 +73,28 @@ func (g *flights[V]) do(ctx context.Context, op, key string, fetch func(context.
 }
 
 // join adds ctx's caller to the request in flight for key, or, when there is none it can
-// join, registers a new one and returns it with started set: the caller then runs it.
-func (g *flights[V]) join(ctx context.Context, key string) (f *flight[V], started bool) {
+// join, registers a new one and returns it with started set: the caller then runs it. It
+// returns the kept result instead, with had set, when there is none to join and have finds it.
+func (g *flights[V]) join(ctx context.Context, key string, have func() (V, bool)) (f *flight[V], started bool, kept V, had bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if f := g.m[key]; f != nil && f.ctx.join(ctx) {
 		if g.joined != nil {
 			g.joined()
 		}
-		return f, false
+		return f, false, kept, false
+	}
+	if have != nil {
+		if kept, had = have(); had {
+			return nil, false, kept, true
+		}
 	}
 	f = &flight[V]{ctx: newFlightContext(ctx), done: make(chan struct{})}
 	if g.m == nil {
 		g.m = map[string]*flight[V]{}
 	}
 	g.m[key] = f
-	return f, true
+	return f, true, kept, false
 }
 
 // land hands the outcome of f to the callers waiting for it; no caller joins it after.

@@ -281,7 +281,7 @@ func TestCallerJoiningAfterADeadlineDecisionAsksAgain(t *testing.T) {
 	defer cancel()
 	// A request in flight for the short caller, run by the test rather than by the client.
 	key := listKey{serverKey("1a7ce997"), true}.flightKey(0)
-	f, started := c.shared.flights.join(short, key)
+	f, started, _, _ := c.shared.flights.join(short, key, nil)
 	if !started {
 		t.Fatal("no request was in flight, yet none was started")
 	}

@@ -60,7 +60,13 @@ func (cl *Client) GetServer(ctx context.Context, server string) (*Server, error)
 		return srv.clone(), nil
 	}
 	op := "read server " + server
-	srv, _, err := cl.servers.flights.do(ctx, op, key, func(fctx context.Context) (*Server, error) {
+	kept := func() (*Server, bool) {
+		cl.servers.mu.Lock()
+		defer cl.servers.mu.Unlock()
+		srv := cl.servers.servers[key]
+		return srv, srv != nil
+	}
+	srv, _, err := cl.servers.flights.doUnless(ctx, op, key, kept, func(fctx context.Context) (*Server, error) {
 		srv, err := cl.fetchServer(fctx, server)
 		if err == nil {
 			// Kept before the request lands, so that no caller arriving after it finds
@@ -139,7 +145,13 @@ func (cl *Client) snapshot(ctx context.Context, server string, fresh bool) (snap
 	}
 	// The request records the snapshot itself, once for every caller that shares it, so that
 	// no caller puts back a list older than a create recorded since.
-	_, _, err := s.flights.do(ctx, "list databases of server "+server, key, func(fctx context.Context) ([]Database, error) {
+	// A snapshot kept since this caller looked will do: one listed after it asked, when fresh.
+	asked := cl.now()
+	kept := func() ([]Database, bool) {
+		snap, ok := s.get(key)
+		return nil, ok && (!fresh || !snap.at.Before(asked))
+	}
+	_, _, err := s.flights.doUnless(ctx, "list databases of server "+server, key, kept, func(fctx context.Context) ([]Database, error) {
 		at := cl.now()
 		dbs, err := cl.fetchDatabases(fctx, server, false)
 		switch {

@@ -184,3 +184,52 @@ func TestServerReadIsKeptBeforeItLands(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A caller that found nothing kept, and reaches the flights only after the request it could
+// have joined has landed, takes what that request kept: it does not read the server or list
+// its databases a second time. On the CLI this showed as a third list in a create of 40.
+func TestCallerAfterALandedRequestTakesWhatItKept(t *testing.T) {
+	p, srv, c := snapshotPanel(t)
+	for _, tc := range []struct {
+		name  string
+		route paneltest.Route
+		hook  *func()
+		use   func() error
+	}{
+		{"server read", paneltest.RouteGetServer, &c.servers.flights.entering, func() error {
+			_, err := c.GetServer(t.Context(), srv.Identifier)
+			return err
+		}},
+		{"snapshot", paneltest.RouteListDatabases, &c.snaps.flights.entering, func() error {
+			_, err := c.KnownDatabases(t.Context(), srv.Identifier)
+			return err
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// The first caller is held after it looked and found nothing; the second makes
+			// the request, which lands, and only then is the first let in.
+			held, release := make(chan struct{}), make(chan struct{})
+			calls := 0
+			*tc.hook = func() {
+				calls++
+				if calls == 1 {
+					close(held)
+					<-release
+				}
+			}
+			first := make(chan error, 1)
+			go func() { first <- tc.use() }()
+			<-held
+			if err := tc.use(); err != nil {
+				t.Fatal(err)
+			}
+			close(release)
+			if err := <-first; err != nil {
+				t.Fatal(err)
+			}
+			if got := p.Requests(tc.route); got != 1 {
+				t.Fatalf("%d requests on %s; want 1, the second caller's, kept for the first", got, tc.route)
+			}
+		})
+	}
+}
