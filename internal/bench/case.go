@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -65,9 +66,14 @@ func setup(ctx context.Context, root, work, terraform string) (*cli, error) {
 	return &cli{bin: terraform, env: env}, nil
 }
 
+// maxLogInError is how much of the end of a failed command's output its error carries: the
+// output of an apply of 1,000 resources is long, and the error is at its end.
+const maxLogInError = 16 << 10
+
 // run runs terraform in dir with extra environment and returns how long it took. Output goes
-// to a log file in dir, and is returned in the error when the command fails.
-func (c *cli) run(ctx context.Context, dir string, extra []string, args ...string) (time.Duration, error) {
+// to a log file in dir, and is returned in the error when the command fails. onLine, when not
+// nil, sees each line of the output as Terraform writes it.
+func (c *cli) run(ctx context.Context, dir string, extra []string, onLine func(string), args ...string) (time.Duration, error) {
 	logPath := filepath.Join(dir, "terraform-"+args[0]+".log")
 	logFile, err := os.Create(logPath) //nolint:gosec // the bench's own temporary directory
 	if err != nil {
@@ -76,13 +82,20 @@ func (c *cli) run(ctx context.Context, dir string, extra []string, args ...strin
 	defer func() { _ = logFile.Close() }()
 	cmd := exec.CommandContext(ctx, c.bin, append([]string{"-chdir=" + dir}, args...)...) //nolint:gosec // the Terraform named by -terraform
 	cmd.Env = append(append([]string{}, c.env...), extra...)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
+	var out io.Writer = logFile
+	if onLine != nil {
+		out = &lineWatcher{w: logFile, on: onLine}
+	}
+	cmd.Stdout, cmd.Stderr = out, out
 	start := time.Now()
 	err = cmd.Run()
 	took := time.Since(start)
 	if err != nil {
 		out, _ := os.ReadFile(logPath) //nolint:gosec // written just above
-		return took, fmt.Errorf("terraform %s: %w:\n%s", strings.Join(args, " "), err, out)
+		if len(out) > maxLogInError {
+			out = append([]byte("…\n"), out[len(out)-maxLogInError:]...)
+		}
+		return took, fmt.Errorf("terraform %s (log %s): %w:\n%s", strings.Join(args, " "), logPath, err, out)
 	}
 	return took, nil
 }
@@ -104,11 +117,12 @@ type caseResult struct {
 }
 
 // countingPanel serves a paneltest panel on loopback and counts refused (429) answers, which
-// the panel's own counters do not tell apart.
+// the panel's own counters do not tell apart, and notes the rate limit its headers give.
 type countingPanel struct {
 	*paneltest.Panel
 	url       string
 	throttled atomic.Int64
+	limit     atomic.Int64 // the per-minute limit the panel's X-RateLimit-Limit last gave
 	srv       *http.Server
 }
 
@@ -125,6 +139,9 @@ func startPanel(flavor string) (*countingPanel, error) {
 		inner.ServeHTTP(sw, r)
 		if sw.status == http.StatusTooManyRequests {
 			cp.throttled.Add(1)
+		}
+		if n, err := strconv.ParseInt(w.Header().Get("X-RateLimit-Limit"), 10, 64); err == nil {
+			cp.limit.Store(n)
 		}
 	})}
 	go func() { _ = cp.srv.Serve(ln) }()
@@ -171,10 +188,10 @@ func runCase(ctx context.Context, tf *cli, dir, flavor string, n, s int) (caseRe
 	env := func(key string, extra ...string) []string {
 		return append([]string{"PTERODACTYL_PANEL_URL=" + p.url, "PTERODACTYL_API_KEY=" + key}, extra...)
 	}
-	if _, err := tf.run(ctx, dir, nil, "init", "-input=false", "-no-color"); err != nil {
+	if _, err := tf.run(ctx, dir, nil, nil, "init", "-input=false", "-no-color"); err != nil {
 		return res, err
 	}
-	if res.importWall, err = tf.run(ctx, dir, env(newKey()), "apply", "-input=false", "-no-color", "-auto-approve"); err != nil {
+	if res.importWall, err = tf.run(ctx, dir, env(newKey()), nil, "apply", "-input=false", "-no-color", "-auto-approve"); err != nil {
 		return res, err
 	}
 	if err := os.Remove(filepath.Join(dir, "imports.tf")); err != nil {
@@ -182,7 +199,7 @@ func runCase(ctx context.Context, tf *cli, dir, flavor string, n, s int) (caseRe
 	}
 	rss := filepath.Join(dir, "rss-norefresh")
 	p.ResetCounts()
-	res.noRefresh.wall, err = tf.run(ctx, dir, env(newKey(), "PANELBENCH_RSS_FILE="+rss),
+	res.noRefresh.wall, err = tf.run(ctx, dir, env(newKey(), "PANELBENCH_RSS_FILE="+rss), nil,
 		"plan", "-refresh=false", "-input=false", "-no-color", "-lock=false", "-detailed-exitcode")
 	if err != nil {
 		return res, fmt.Errorf("the state after the import is not clean: %w", err)
@@ -199,7 +216,7 @@ func runCase(ctx context.Context, tf *cli, dir, flavor string, n, s int) (caseRe
 		extra := env(newKey(), "PANELBENCH_SHARING="+m.sharing, "PANELBENCH_RSS_FILE="+rss)
 		p.ResetCounts()
 		p.throttled.Store(0)
-		wall, err := tf.run(ctx, dir, extra, "plan", "-refresh-only", "-input=false", "-no-color", "-lock=false")
+		wall, err := tf.run(ctx, dir, extra, nil, "plan", "-refresh-only", "-input=false", "-no-color", "-lock=false")
 		if err != nil {
 			return res, fmt.Errorf("refresh with sharing %s: %w", m.sharing, err)
 		}
