@@ -2,10 +2,10 @@
 # The provider's first ten minutes: a local panel, a real `terraform apply`, a password
 # rotation, a listing, and a clean destroy. Run it with `make demo`.
 #
-# It needs only Go, make and git: TERRAFORM names the CLI to use (the GNUmakefile finds one
-# on PATH or builds 1.5.7). Nothing outside a temporary directory is touched, not even
-# ~/.terraformrc: Terraform gets a private CLI configuration that installs this provider from
-# a local mirror.
+# It needs only Go, make and git: TERRAFORM names the CLI to use, Terraform or OpenTofu (the
+# GNUmakefile finds terraform on PATH or builds 1.5.7; `make demo-opentofu` builds OpenTofu).
+# Nothing outside a temporary directory is touched, not even ~/.terraformrc: the CLI gets a
+# private CLI configuration that installs this provider from a local mirror.
 #
 # Where MariaDB can be had (installed, or installable as root with apt-get), the panel makes
 # its databases on a private MariaDB started by scripts/mariadb.sh, and the demo logs in with
@@ -109,7 +109,14 @@ refused() {
 
 game_password() { "$terraform" -chdir="$work/config" output -raw game_password; }
 
-step "Using $("$terraform" version 2>/dev/null | head -n 1) ($terraform)"
+# OpenTofu prints CLI configuration warnings on stdout, before its version line.
+cli_version=$("$terraform" version 2>/dev/null | grep -E '^(Terraform|OpenTofu) v' | head -n 1 || true)
+# The steps name the CLI the way its user types it.
+case $cli_version in
+  OpenTofu*) cli=tofu ;;
+  *) cli=terraform ;;
+esac
+step "Using $cli_version ($terraform)"
 
 case $mariadb_mode in
   0 | no | false) note "MARIADB=$mariadb_mode: the panel keeps its databases in memory; no login is tried" ;;
@@ -137,17 +144,30 @@ case $mariadb_mode in
 esac
 
 step "Building the provider into a local mirror"
-mirror="$work/mirror/registry.terraform.io/panelform/pterodactyl/$version/$(go env GOOS)_$(go env GOARCH)"
-mkdir -p "$mirror"
-(cd "$root" && go build -ldflags "-X main.version=$version" -o "$mirror/terraform-provider-pterodactyl_v$version" .)
+# The configuration says source = "panelform/pterodactyl": Terraform reads that as
+# registry.terraform.io/panelform/pterodactyl, OpenTofu as registry.opentofu.org/panelform/pterodactyl.
+# The mirror holds the same binary under both, so either CLI installs it and never asks a registry.
+platform="$(go env GOOS)_$(go env GOARCH)"
+binary="terraform-provider-pterodactyl_v$version"
+hosts=(registry.terraform.io registry.opentofu.org)
+for host in "${hosts[@]}"; do
+  mkdir -p "$work/mirror/$host/panelform/pterodactyl/$version/$platform"
+done
+first="$work/mirror/${hosts[0]}/panelform/pterodactyl/$version/$platform/$binary"
+(cd "$root" && go build -ldflags "-X main.version=$version" -o "$first" .)
+for host in "${hosts[@]:1}"; do
+  cp "$first" "$work/mirror/$host/panelform/pterodactyl/$version/$platform/$binary"
+done
+addresses=$(printf '"%s/panelform/pterodactyl", ' "${hosts[@]}")
+addresses="[${addresses%, }]"
 cat >"$work/terraform.rc" <<RC
 provider_installation {
   filesystem_mirror {
     path    = "$work/mirror"
-    include = ["registry.terraform.io/panelform/pterodactyl"]
+    include = $addresses
   }
   direct {
-    exclude = ["registry.terraform.io/panelform/pterodactyl"]
+    exclude = $addresses
   }
 }
 RC
@@ -177,11 +197,11 @@ if [ -n "$mariadb_dir" ]; then
   note "its databases and users are made on MariaDB at 127.0.0.1:$(sed -n 's/^MARIADB_PORT=//p' "$mariadb_dir/env")"
 fi
 
-step "terraform init: installing the provider from the local mirror"
+step "$cli init: installing the provider from the local mirror"
 cp -R "$root/examples/quickstart" "$work/config"
 tf init -input=false -no-color
 
-step "terraform apply: creating two databases on server $LOCALPANEL_SERVER_ID"
+step "$cli apply: creating two databases on server $LOCALPANEL_SERVER_ID"
 tf apply -input=false -auto-approve -no-color
 note "database names: $("$terraform" -chdir="$work/config" output -json database_names)"
 note "usernames:      $("$terraform" -chdir="$work/config" output -json usernames)"
@@ -209,7 +229,7 @@ if [ -n "$mariadb_dir" ]; then
   unset previous_password
 fi
 
-step "terraform plan: checking that nothing is left to change"
+step "$cli plan: checking that nothing is left to change"
 if "$terraform" -chdir="$work/config" plan -input=false -no-color -detailed-exitcode -var rotation=2 >"$work/plan.log" 2>&1; then
   note "no changes: state, configuration and panel agree"
 else
@@ -221,7 +241,7 @@ fi
 step "Listing the server's databases through the pterodactyl_server_databases data source"
 note "$("$terraform" -chdir="$work/config" output -json all_databases_on_server)"
 
-step "terraform destroy: removing both databases"
+step "$cli destroy: removing both databases"
 tf destroy -input=false -auto-approve -no-color -var rotation=2
 mkdir -p "$work/check"
 cat >"$work/check/main.tf" <<TF

@@ -19,10 +19,11 @@ import (
 	"github.com/panelform/terraform-provider-pterodactyl/internal/paneltest"
 )
 
-// Ephemeral resources need Terraform 1.10. Their values never reach state, so the tests
-// pass them to the echo provider, whose one resource stores its provider configuration.
+// Ephemeral resources need Terraform 1.10 or OpenTofu 1.11 (ephemeralResources, in
+// opentofu_test.go). Their values never reach state, so the tests pass them to the echo
+// provider, whose one resource stores its provider configuration.
 var (
-	ephemeralTerraform = []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)}
+	ephemeralTerraform = []tfversion.TerraformVersionCheck{ephemeralResources}
 	echoFactories      = map[string]func() (tfprotov6.ProviderServer, error){
 		"pterodactyl": providerFactories["pterodactyl"],
 		"echo":        echoprovider.NewProviderServer(),
