@@ -45,7 +45,17 @@ func run(args []string, stdout io.Writer) error {
 	dsn := fs.String("database-dsn", "", "admin DSN of a MySQL or MariaDB server, such as admin:secret@tcp(127.0.0.1:3306)/,\n"+
 		"on which to create, rotate and drop the databases and users for real; default $"+envDatabaseDSN+".\n"+
 		"Without one, databases live in memory only")
+	fs.SetOutput(stdout)
+	fs.Usage = func() {
+		fmt.Fprintf(stdout, "Usage: localpanel [flags]\n\nServes an in-memory Pterodactyl or Pelican panel on a loopback port, "+
+			"seeded with a server and API keys.\n\nFlags:\n")
+		fs.PrintDefaults()
+		fmt.Fprint(stdout, seedHelp)
+	}
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil // -h asked for the usage, which is printed
+		}
 		return err
 	}
 	if *dsn == "" {
@@ -233,6 +243,32 @@ type Seed struct {
 	Servers      []SeedServer `json:"servers"`
 	Keys         []SeedKey    `json:"keys"`
 }
+
+// seedHelp describes the -seed file, for -h.
+const seedHelp = `
+The -seed file is JSON. Every field may be left out but "servers" and "keys":
+  {
+    "database_host": "127.0.0.1",   the host the panel reports for its databases;
+                                    default: 127.0.0.1, or the -database-dsn server's
+    "database_port": 3306,          their port; default: 3306, or the -database-dsn server's
+    "servers": [{
+      "identifier": "1a7ce997",     8 hex characters; default: the UUID's first 8, or random
+      "uuid": "1a7ce997-…",         begins with the identifier; default: made from it
+      "internal_id": 12,            the number in database names (s12_app);
+                                    default: one more than the highest so far
+      "name": "minecraft",          default: "Server <internal_id>"
+      "database_limit": 5           how many databases the server may have; default: no limit
+    }],
+    "keys": [{
+      "name": "owner",              printed beside the key
+      "description": "…",           printed too
+      "token": "ptlc_…",            default: random, with the flavor's prefix
+      "permissions": ["*"]          on every server: "*" or names such as "database.read",
+                                    "database.create", "database.update", "database.delete",
+                                    "database.view_password"
+    }]
+  }
+`
 
 // SeedServer is one server of a seed.
 type SeedServer struct {

@@ -53,6 +53,22 @@ func TestStartSeedsAndServes(t *testing.T) {
 	}
 }
 
+// -h prints the flags and the seed file's fields, and is not an error.
+func TestHelpIsNotAnError(t *testing.T) {
+	var out bytes.Buffer
+	if err := run([]string{"-h"}, &out); err != nil {
+		t.Fatalf("-h: %v", err)
+	}
+	for _, want := range []string{"-flavor", "-seed", "-database-dsn", `"database_host"`, `"database_port"`, `"internal_id"`, `"database_limit"`, `"description"`, `"permissions"`} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("-h does not mention %s:\n%s", want, out.String())
+		}
+	}
+	if err := run([]string{"-no-such-flag"}, &out); err == nil {
+		t.Error("an unknown flag is not an error")
+	}
+}
+
 func TestStartRefusesBadFlags(t *testing.T) {
 	if _, err := start("wings", "127.0.0.1:0", defaultSeed(), nil); err == nil || !strings.Contains(err.Error(), "-flavor must be") {
 		t.Errorf("bad flavor: %v", err)

@@ -151,6 +151,10 @@ func ParseURL(raw string) (*url.URL, error) {
 	if raw == "" {
 		return nil, errors.New("the panel URL is empty")
 	}
+	if !strings.Contains(raw, "://") {
+		return nil, fmt.Errorf("the panel URL %q has no scheme: write it as https://%s (or http:// for a panel on "+
+			"this machine)", raw, strings.TrimLeft(raw, "/:"))
+	}
 	u, err := url.Parse(raw)
 	if err != nil {
 		return nil, fmt.Errorf("the panel URL %q is not a valid URL: %w", raw, err)
@@ -167,9 +171,44 @@ func ParseURL(raw string) (*url.URL, error) {
 	if u.RawQuery != "" || u.Fragment != "" {
 		return nil, fmt.Errorf("the panel URL %q must not have a query or fragment", raw)
 	}
-	u.Path = strings.TrimRight(u.Path, "/")
+	u.Path = strings.TrimSuffix(strings.TrimRight(u.Path, "/"), apiPath)
 	u.RawPath = ""
+	if page := panelPage(u.Path); page != "" {
+		return nil, fmt.Errorf("the panel URL %q points at the panel's %s, not at the panel: give its base URL, "+
+			"the address of its login page without a path, such as %s://%s", raw, page, u.Scheme, u.Host)
+	}
 	return u, nil
+}
+
+// apiPath is where the client API is, under the panel's base URL.
+const apiPath = "/api/client"
+
+// HasAPIPath reports whether the panel URL ends in the client API's path, /api/client, which
+// ParseURL takes off: the client adds it to every request itself.
+func HasAPIPath(raw string) bool {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	return err == nil && strings.HasSuffix(strings.TrimRight(u.Path, "/"), apiPath)
+}
+
+// panelPage names the panel page or API a URL path points into, such as "page /admin" or "API
+// /api/application", or returns "" for a path that may be where the panel is installed. Both
+// panels serve their pages and APIs under these first segments (routes/*.php).
+func panelPage(p string) string {
+	segs := strings.Split(strings.Trim(p, "/"), "/")
+	for i, seg := range segs {
+		rest := "/" + strings.Join(segs[i:], "/")
+		switch strings.ToLower(seg) {
+		case "api":
+			return "API " + rest
+		case "admin", "account", "auth":
+			return "page " + rest
+		case "server":
+			if i+1 < len(segs) {
+				return "page " + rest
+			}
+		}
+	}
+	return ""
 }
 
 // call describes one API operation.
@@ -319,7 +358,7 @@ func (cl *Client) attempt(ctx context.Context, c call, body []byte, out any) (an
 
 	u := *cl.base
 	// c.path is escaped already; keep both forms so ids with reserved characters survive.
-	u.RawPath = cl.base.EscapedPath() + "/api/client" + c.path
+	u.RawPath = cl.base.EscapedPath() + apiPath + c.path
 	u.Path, _ = url.PathUnescape(u.RawPath)
 	u.RawQuery = c.query.Encode()
 	var rd io.Reader

@@ -591,7 +591,21 @@ func TestParseURL(t *testing.T) {
 		{in: "https://panel.example.com/", want: "https://panel.example.com"},
 		{in: " http://127.0.0.1:8080/panel/ ", want: "http://127.0.0.1:8080/panel"},
 		{in: "", err: "empty"},
-		{in: "panel.example.com", err: "must start with https:// or http://"},
+		{in: "panel.example.com", err: `has no scheme: write it as https://panel.example.com`},
+		{in: "panel.example.com:8080", err: `has no scheme: write it as https://panel.example.com:8080`},
+		{in: "https://panel.example.com/api/client", want: "https://panel.example.com"},
+		{in: "https://panel.example.com/api/client/", want: "https://panel.example.com"},
+		{in: "https://example.com/panel/api/client", want: "https://example.com/panel"},
+		{in: "https://example.com/server-panel", want: "https://example.com/server-panel"},
+		{in: "https://example.com/server", want: "https://example.com/server"},
+		{in: "https://panel.example.com/admin", err: "points at the panel's page /admin, not at the panel: give its base URL, " +
+			"the address of its login page without a path, such as https://panel.example.com"},
+		{in: "https://panel.example.com/admin/databases", err: "panel's page /admin/databases"},
+		{in: "https://panel.example.com/api/application", err: "panel's API /api/application"},
+		{in: "https://panel.example.com/api", err: "panel's API /api"},
+		{in: "https://panel.example.com/account/api", err: "panel's page /account/api"},
+		{in: "https://panel.example.com/server/1a7ce997", err: "panel's page /server/1a7ce997"},
+		{in: "https://panel.example.com/auth/login", err: "panel's page /auth/login"},
 		{in: "ftp://panel.example.com", err: "must start with https:// or http://"},
 		{in: "https://", err: "has no host"},
 		{in: "https://user:pw@panel.example.com", err: "must not contain a user name or password"}, //nolint:gosec // a test input, not a credential
@@ -607,6 +621,14 @@ func TestParseURL(t *testing.T) {
 			t.Errorf("ParseURL(%q) error = %v", tc.in, err)
 		case tc.err == "" && u.String() != tc.want:
 			t.Errorf("ParseURL(%q) = %q, want %q", tc.in, u, tc.want)
+		}
+	}
+	for in, want := range map[string]bool{
+		"https://panel.example.com/api/client": true, "https://panel.example.com/api/client/": true,
+		"https://panel.example.com": false, "https://panel.example.com/api/clients": false,
+	} {
+		if got := HasAPIPath(in); got != want {
+			t.Errorf("HasAPIPath(%q) = %v, want %v", in, got, want)
 		}
 	}
 	if strings.Contains(fmt.Sprint(ParseURL("https://user:hunter2@panel.example.com")), "hunter2") {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -118,7 +119,7 @@ func (a *databaseAttributes) toDatabase() Database {
 }
 
 func databasesPath(server string) string {
-	return "/servers/" + url.PathEscape(server) + "/databases"
+	return "/servers/" + url.PathEscape(strings.ToLower(server)) + "/databases"
 }
 
 // ListDatabases returns every database of a server in the panel's order. With

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 )
 
 // Server is what the client API tells about a server.
@@ -73,7 +74,7 @@ func (cl *Client) fetchServer(ctx context.Context, server string) (*Server, erro
 	_, err := cl.do(ctx, call{
 		op:     "read server " + server,
 		method: http.MethodGet,
-		path:   "/servers/" + url.PathEscape(server),
+		path:   "/servers/" + url.PathEscape(strings.ToLower(server)),
 	}, &env)
 	if err != nil {
 		return nil, err

@@ -159,8 +159,11 @@ func (p *pterodactylProvider) Schema(_ context.Context, _ provider.SchemaRequest
 			"through the panel's client API.",
 		Attributes: map[string]schema.Attribute{
 			"panel_url": schema.StringAttribute{
-				MarkdownDescription: "Base URL of the panel, for example `https://panel.example.com`. " +
-					"May also be set with the `" + EnvPanelURL + "` environment variable.",
+				MarkdownDescription: "Base URL of the panel, the address of its login page, for example " +
+					"`https://panel.example.com`, or `https://example.com/panel` for a panel installed under a path. " +
+					"A URL that points into the panel, such as `/admin` or `/api/application`, is refused; a trailing " +
+					"`/api/client` is taken off with a warning. May also be set with the `" + EnvPanelURL + "` " +
+					"environment variable.",
 				Optional: true,
 			},
 			"api_key": schema.StringAttribute{
@@ -183,13 +186,14 @@ func (p *pterodactylProvider) Schema(_ context.Context, _ provider.SchemaRequest
 					"a lost or refused connection, with exponential backoff; `0` disables those retries. Defaults to `4`. " +
 					"Rate-limited requests (429) are not failures: they are retried when the panel's `Retry-After` " +
 					"says, up to 10 times. A create that may have reached the panel is never sent again: the provider " +
-					"looks for the database it made instead. May also be set with `" + EnvMaxRetries + "`.",
+					"looks for the database it made instead. From 0 to 20. May also be set with `" + EnvMaxRetries + "`.",
 				Optional:   true,
 				Validators: []validator.Int64{int64validator.Between(0, 20)},
 			},
 			"insecure_skip_verify": schema.BoolAttribute{
 				MarkdownDescription: "Skip verification of the panel's TLS certificate. Only for testing. " +
-					"May also be set with `" + EnvInsecureSkipVerify + "`.",
+					"May also be set with `" + EnvInsecureSkipVerify + "`, to `true`, `false`, `1` or `0`; any other " +
+					"value is an error.",
 				Optional: true,
 			},
 			"ca_certificate": schema.StringAttribute{
@@ -240,6 +244,11 @@ func (p *pterodactylProvider) Configure(ctx context.Context, req provider.Config
 	if err != nil {
 		resp.Diagnostics.AddAttributeError(path.Root("panel_url"), "Invalid panel URL", err.Error()+".")
 		return
+	}
+	if panel.HasAPIPath(url) {
+		resp.Diagnostics.AddAttributeWarning(path.Root("panel_url"), "panel_url includes the API path",
+			fmt.Sprintf("panel_url (or %s) ends in /api/client, which the provider adds to every request itself; "+
+				"it uses %s. Set panel_url to the panel's base URL, the address of its login page.", EnvPanelURL, base.Redacted()))
 	}
 	if base.Scheme == "http" && !isLoopback(base.Hostname()) {
 		resp.Diagnostics.AddAttributeWarning(path.Root("panel_url"), "API key sent without TLS",
@@ -309,8 +318,13 @@ func readSettings(cfg providerModel) (clientSettings, diag.Diagnostics) {
 
 	tlsCfg := &tls.Config{MinVersion: tls.VersionTLS12}
 	insecure := cfg.InsecureSkipVerify.ValueBool()
-	if cfg.InsecureSkipVerify.IsNull() {
-		insecure, _ = strconv.ParseBool(os.Getenv(EnvInsecureSkipVerify))
+	if v := strings.TrimSpace(os.Getenv(EnvInsecureSkipVerify)); cfg.InsecureSkipVerify.IsNull() && v != "" {
+		b, ok := parseBool(v)
+		if !ok {
+			diags.AddAttributeError(path.Root("insecure_skip_verify"), "Invalid "+EnvInsecureSkipVerify,
+				fmt.Sprintf("%s must be true, false, 1 or 0, got %q.", EnvInsecureSkipVerify, v))
+		}
+		insecure = b
 	}
 	tlsCfg.InsecureSkipVerify = insecure //nolint:gosec // an explicit, documented opt-in for test panels
 	if pem := stringSetting(cfg.CACertificate, EnvCACertificate); pem != "" {
@@ -331,6 +345,18 @@ func readSettings(cfg providerModel) (clientSettings, diag.Diagnostics) {
 	s.transport = tr.Clone()
 	s.transport.TLSClientConfig = tlsCfg
 	return s, diags
+}
+
+// parseBool reads a boolean setting as Terraform users write it: true, false, 1 or 0, in any
+// case.
+func parseBool(v string) (value, ok bool) {
+	switch strings.ToLower(v) {
+	case "true", "1":
+		return true, true
+	case "false", "0":
+		return false, true
+	}
+	return false, false
 }
 
 // stringSetting returns the configured value, or else the environment variable's.

@@ -120,7 +120,7 @@ func TestProviderConfigurationErrors(t *testing.T) {
 		{"url without scheme", `provider "pterodactyl" {
   panel_url = "panel.example.com"
   api_key   = "k"
-}`, []string{"Invalid panel URL", "must start with https:// or http://"}},
+}`, []string{"Invalid panel URL", `has no scheme: write it as https://panel.example.com`}},
 		{"bad timeout", `provider "pterodactyl" {
   panel_url       = "` + p.URL() + `"
   api_key         = "k"

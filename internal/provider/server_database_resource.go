@@ -107,7 +107,8 @@ func (r *serverDatabaseResource) Schema(ctx context.Context, _ resource.SchemaRe
 			"name": schema.StringAttribute{
 				MarkdownDescription: "The database name as you ask for it: 3 to 48 letters, digits, `_` or `-`. " +
 					"The panel stores it as `s{N}_<name>` (see `database_name`); a name that would not fit in 48 " +
-					"characters with that prefix is refused at plan time. Changing it replaces the database.",
+					"characters with that prefix is refused at plan time. Changing it replaces the database: the old one is " +
+					"dropped with its data, and a new, empty one is created.",
 				Required:      true,
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 				Validators:    []validator.String{nameValidator},
@@ -115,7 +116,7 @@ func (r *serverDatabaseResource) Schema(ctx context.Context, _ resource.SchemaRe
 			"remote": schema.StringAttribute{
 				MarkdownDescription: "Where the database user may connect from: `%` (anywhere, the default), an IP " +
 					"address, a pattern such as `10.0.0.%`, or a network such as `10.0.0.0/255.0.0.0`. Changing it " +
-					"replaces the database.",
+					"replaces the database: the old one is dropped with its data, and a new, empty one is created.",
 				Optional:      true,
 				Computed:      true,
 				Default:       stringdefault.StaticString("%"),
@@ -123,9 +124,10 @@ func (r *serverDatabaseResource) Schema(ctx context.Context, _ resource.SchemaRe
 				Validators:    []validator.String{remoteValidator},
 			},
 			"rotate_when_changed": schema.MapAttribute{
-				MarkdownDescription: "Arbitrary values; any change to them rotates the password in place (the " +
+				MarkdownDescription: "Arbitrary values; a change to them rotates the password in place (the " +
 					"database, its user and its id stay). Feed it a `time_rotating` id for scheduled rotation, or a " +
-					"value you bump by hand.",
+					"value you bump by hand. One exception: on an imported database, the first values the " +
+					"configuration gives are recorded without rotating, whenever they are added; later changes rotate.",
 				Optional:    true,
 				ElementType: types.StringType,
 			},
@@ -176,7 +178,15 @@ func (r *serverDatabaseResource) Schema(ctx context.Context, _ resource.SchemaRe
 			},
 		},
 		Blocks: map[string]schema.Block{
-			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{
+				Create: true, Read: true, Update: true, Delete: true,
+				CreateDescription: "How long a create may take, as a duration such as `30m`. Defaults to `10m`. It " +
+					"covers waiting for the creates ahead of it on the same server and for the panel's rate limits, " +
+					"and looking for a create the panel did not answer.",
+				ReadDescription:   "How long a refresh of the database may take. Defaults to `5m`.",
+				UpdateDescription: "How long a password rotation may take. Defaults to `5m`.",
+				DeleteDescription: "How long a delete may take. Defaults to `5m`.",
+			}),
 		},
 	}
 }

@@ -1,4 +1,13 @@
 # Needs Terraform 1.14 or later.
+
+terraform {
+  required_providers {
+    pterodactyl = {
+      source = "panelform/pterodactyl"
+    }
+  }
+}
+
 resource "pterodactyl_server_database" "game" {
   server_id = "1a7ce997"
   name      = "game"

@@ -1,5 +1,14 @@
 # A database made outside Terraform, looked up by name (with or without the
 # s<N>_ prefix) or by id, to pass its credentials on.
+
+terraform {
+  required_providers {
+    pterodactyl = {
+      source = "panelform/pterodactyl"
+    }
+  }
+}
+
 data "pterodactyl_server_database" "minecraft" {
   server_id = "1a7ce997"
   name      = "minecraft"

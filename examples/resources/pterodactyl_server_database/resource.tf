@@ -1,5 +1,17 @@
 # A database for a game server. The panel picks the host and generates the
 # user name and password; name is stored as s<N>_minecraft.
+
+terraform {
+  required_providers {
+    pterodactyl = {
+      source = "panelform/pterodactyl"
+    }
+    time = {
+      source = "hashicorp/time"
+    }
+  }
+}
+
 resource "pterodactyl_server_database" "minecraft" {
   server_id = "1a7ce997" # the server's identifier, or its full UUID
   name      = "minecraft"

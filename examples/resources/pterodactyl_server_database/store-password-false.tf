@@ -1,5 +1,20 @@
 # The password stays out of state: Terraform creates and rotates it, and reads
 # it only where it is used, through the ephemeral resource (Terraform 1.10+).
+
+terraform {
+  required_providers {
+    pterodactyl = {
+      source = "panelform/pterodactyl"
+    }
+    time = {
+      source = "hashicorp/time"
+    }
+    aws = {
+      source = "hashicorp/aws"
+    }
+  }
+}
+
 resource "time_rotating" "monthly" {
   rotation_days = 30
 }
