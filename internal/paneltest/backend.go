@@ -2,7 +2,9 @@ package paneltest
 
 import (
 	"context"
+	"net"
 	"net/http"
+	"strconv"
 	"time"
 )
 
@@ -43,6 +45,36 @@ func (d BackendDatabase) String() string {
 
 // GoString keeps the password out of %#v too.
 func (d BackendDatabase) GoString() string { return d.String() }
+
+// HostLogin is the account a panel uses on a database host. Its String form leaves the password
+// out, so logging one with %v or %+v is safe.
+type HostLogin struct {
+	Host     string
+	Port     int
+	Username string
+	Password string
+}
+
+func (l HostLogin) String() string {
+	return l.Username + "@" + net.JoinHostPort(l.Host, strconv.Itoa(l.Port))
+}
+
+// GoString keeps the password out of %#v too.
+func (l HostLogin) GoString() string { return l.String() }
+
+// LoginChecker is a Backend that can try a database host's login for real. Pelican connects
+// to a database host with the given account whenever one is created or updated through its
+// application API, and refuses the change when that fails. Without a LoginChecker (the default
+// in-memory Backend), every login works unless Panel.SetHostLoginCheck says otherwise.
+type LoginChecker interface {
+	// CheckLogin connects to l.Host:l.Port as l.Username with l.Password, and says why it
+	// could not.
+	CheckLogin(ctx context.Context, l HostLogin) error
+	// Login is the account the Backend itself uses. The database hosts the panel starts with
+	// (Options.DatabaseHosts) log in with it, so that updating one without a new password
+	// passes the check.
+	Login() HostLogin
+}
 
 // memoryHost is the default Backend: nothing outside the panel's memory changes.
 type memoryHost struct{}

@@ -5,12 +5,17 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"time"
 )
 
 // Database is a server database as the test sees it (out of band: no auth, limits or faults).
 type Database struct {
-	// ID is the JSON id as a string: a Hashid on Pterodactyl, a decimal integer on Pelican.
+	// ID is the client API's JSON id as a string: a Hashid on Pterodactyl, a decimal integer
+	// on Pelican.
 	ID string
+	// InternalID is databases.id, the application API's id on both flavors (a Pterodactyl
+	// Hashid encodes it).
+	InternalID int
 	// Server is the identifier of the owning server.
 	Server string
 	// Name is the stored name, s{N}_ plus the requested name, at most 48 chars.
@@ -19,8 +24,7 @@ type Database struct {
 	Password string
 	// Remote is connections_from, the host pattern the user may connect from.
 	Remote string
-	// Host and Port are the address clients connect to; every database host reports the
-	// same one.
+	// Host and Port are the address of the database's host, which clients connect to.
 	Host           string
 	Port           int
 	MaxConnections int
@@ -42,10 +46,12 @@ type dbRec struct {
 	port     int
 	maxConns int
 	hostID   int // database_host_id, 1-based
+	created  time.Time
+	updated  time.Time
 }
 
 func (d *dbRec) export() Database {
-	return Database{ID: d.publicID, Server: d.server, Name: d.name, Username: d.username, Password: d.password,
+	return Database{ID: d.publicID, InternalID: d.id, Server: d.server, Name: d.name, Username: d.username, Password: d.password,
 		Remote: d.remote, Host: d.host, Port: d.port, MaxConnections: d.maxConns, HostID: d.hostID}
 }
 
@@ -65,7 +71,7 @@ func (p *Panel) Databases(server string) []Database {
 // credentials; an empty remote means "%". It picks a database host like a create does. It
 // bypasses validation, limits and host time, but panics if the server is unknown, already
 // has a database with the same stored name (on any host; creates still on their host are not
-// seen), or the Backend fails.
+// seen), the panel has no database host, or the Backend fails.
 func (p *Panel) AddDatabase(server, name, remote string) Database {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -77,7 +83,11 @@ func (p *Panel) AddDatabase(server, name, remote string) Database {
 	if p.nameTaken(s, stored) {
 		panic("paneltest: server " + s.Identifier + " already has a database named " + stored)
 	}
-	d, err := p.insertDatabase(context.Background(), s, rowKey{host: p.pickHost(), server: s.InternalID, name: stored}, remote)
+	host := p.pickHost(s)
+	if host == 0 {
+		panic("paneltest: no database host for " + stored)
+	}
+	d, err := p.insertDatabase(context.Background(), s, rowKey{host: host, server: s.InternalID, name: stored}, remote)
 	mustBackend("creating "+stored, err)
 	return d.export()
 }
@@ -165,13 +175,15 @@ func (p *Panel) nameTaken(s *Server, stored string) bool {
 	return false
 }
 
-// insertDatabase makes the database k (k.server is s) with fresh credentials on the Backend,
-// then commits its row; when the Backend fails, nothing is committed. p.mu is held.
+// insertDatabase makes the database k (k.server is s, k.host exists) with fresh credentials
+// on the Backend, then commits its row; when the Backend fails, nothing is committed. p.mu is
+// held.
 func (p *Panel) insertDatabase(ctx context.Context, s *Server, k rowKey, remote string) (*dbRec, error) {
+	h := p.hosts[k.host]
 	d := &dbRec{
 		serverID: s.InternalID, server: s.Identifier, name: k.name,
 		username: username(s.InternalID), password: generatePassword(), remote: remote,
-		host: p.opts.DatabaseHost, port: p.opts.DatabasePort, hostID: k.host,
+		host: h.host, port: h.port, hostID: k.host,
 	}
 	ctx, cancel := backendContext(ctx)
 	defer cancel()
@@ -180,6 +192,8 @@ func (p *Panel) insertDatabase(ctx context.Context, s *Server, k rowKey, remote 
 	}
 	d.id = p.nextDBID
 	p.nextDBID++
+	d.created = p.opts.Now()
+	d.updated = d.created
 	d.publicID = strconv.Itoa(d.id)
 	if p.opts.Flavor == Pterodactyl {
 		d.publicID = p.ids.encode(d.id)
@@ -199,6 +213,7 @@ func (p *Panel) rotate(ctx context.Context, d *dbRec) error {
 		return err
 	}
 	d.password = next.Password
+	d.updated = p.opts.Now()
 	return nil
 }
 
@@ -224,27 +239,38 @@ func (p *Panel) createDatabase(ctx context.Context, w http.ResponseWriter, s *Se
 		return &panelError{status: http.StatusUnprocessableEntity, render: renderBack, items: errs}
 	}
 	switch {
-	case !p.hostAvailable:
+	case !p.hostAvailable || len(p.hosts) == 0:
 		return errDisplay("NoSuitableDatabaseHostException", msgNoHost)
 	case !p.featureEnabled:
 		return newError(http.StatusInternalServerError, renderPage, "DatabaseClientFeatureNotEnabledException", msgUnexpected)
 	case s.DatabaseLimit != nil && len(p.serverDatabases(s)) >= *s.DatabaseLimit:
 		return errDisplay("TooManyDatabasesException", msgTooManyDatabases)
 	}
-	k := rowKey{host: p.pickHost(), server: s.InternalID, name: storedName(s.InternalID, name)}
+	k := rowKey{host: p.pickHost(s), server: s.InternalID, name: storedName(s.InternalID, name)}
+	d, e := p.commitCreate(ctx, s, k, remote, ht)
+	if e != nil {
+		return e
+	}
+	writeJSON(w, http.StatusOK, p.databaseItem(d, true, view, true))
+	return nil
+}
+
+// commitCreate takes a create that passed its checks to its host (reachHost), then commits
+// it. p.mu is held; it is released while the create is on its host.
+func (p *Panel) commitCreate(ctx context.Context, s *Server, k rowKey, remote string, ht hostTime) (*dbRec, *panelError) {
 	ok, release := p.reachHost(k, ht)
 	defer release()
 	// The unique index (host, server, name) refuses a row that appeared meanwhile: a
 	// QueryException, not the 400 DuplicateDatabaseNameException of the unlocked check.
-	if !ok || p.hostHolds(k) {
-		return errBackend()
+	// The foreign key to the host refuses a host deleted meanwhile.
+	if !ok || p.hostHolds(k) || p.hosts[k.host] == nil {
+		return nil, errBackend()
 	}
 	d, err := p.insertDatabase(ctx, s, k, remote)
 	if err != nil {
-		return errBackend()
+		return nil, errBackend()
 	}
-	writeJSON(w, http.StatusOK, p.databaseItem(d, true, view, true))
-	return nil
+	return d, nil
 }
 
 type databaseObject struct {

@@ -60,7 +60,7 @@ func TestCreateResponseShape(t *testing.T) {
 				t.Fatalf("id %v has type %T", id, id)
 			}
 			dbs := f.p.Databases(f.srv.Identifier)
-			want := Database{ID: idString(a["id"]), Server: f.srv.Identifier, Name: "s1_mydb", Username: str(t, a, "username"),
+			want := Database{ID: idString(a["id"]), InternalID: 1, Server: f.srv.Identifier, Name: "s1_mydb", Username: str(t, a, "username"),
 				Password: str(t, pwAttrs, "password"), Remote: "10.0.0.%", Host: "db.example.com", Port: 3307, HostID: 1}
 			if len(dbs) != 1 || dbs[0] != want {
 				t.Fatalf("Databases() = %+v, want %+v", dbs, want)

@@ -28,6 +28,9 @@ const (
 	msgRestoring            = "This server is currently restoring from a backup, please try again later."
 	msgTransferring         = "This server is currently being transferred to a new machine, please try again later."
 	msgUniqueName           = "The database name you have selected is already in use by this server."
+	msgNoAPIAccess          = "This account does not have permission to access the API."
+	msgTwoFactorRequired    = "Two-factor authentication is required on this account in order to access this endpoint."
+	msgDuplicateDatabase    = "A database with that name already exists for this server."
 )
 
 // errorItem is one element of the {"errors":[...]} envelope.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -23,7 +24,38 @@ const (
 	RouteDeleteDatabase Route = "delete_database"
 	// RouteOther is anything else, including the single GET (405) and GET /api/client.
 	RouteOther Route = "other"
+
+	// RouteAppListServers is GET /api/application/servers (filters, pages).
+	RouteAppListServers Route = "app_list_servers"
+	// RouteAppGetServer is GET /api/application/servers/{id}.
+	RouteAppGetServer Route = "app_get_server"
+	// RouteAppGetServerExternal is GET /api/application/servers/external/{external_id}.
+	RouteAppGetServerExternal Route = "app_get_server_external"
+	// RouteAppListDatabases is GET /api/application/servers/{id}/databases.
+	RouteAppListDatabases Route = "app_list_databases"
+	// RouteAppGetDatabase is GET /api/application/servers/{id}/databases/{database}.
+	RouteAppGetDatabase Route = "app_get_database"
+	// RouteAppCreateDatabase is POST /api/application/servers/{id}/databases.
+	RouteAppCreateDatabase Route = "app_create_database"
+	// RouteAppResetPassword is POST …/databases/{database}/reset-password.
+	RouteAppResetPassword Route = "app_reset_password" //nolint:gosec // a route's name, not a credential
+	// RouteAppDeleteDatabase is DELETE /api/application/servers/{id}/databases/{database}.
+	RouteAppDeleteDatabase Route = "app_delete_database"
+	// RouteAppListDatabaseHosts is GET /api/application/database-hosts (Pelican only; on
+	// Pterodactyl every database-hosts path is RouteOther, a 404).
+	RouteAppListDatabaseHosts Route = "app_list_database_hosts"
+	// RouteAppGetDatabaseHost is GET /api/application/database-hosts/{id} (Pelican).
+	RouteAppGetDatabaseHost Route = "app_get_database_host"
+	// RouteAppCreateDatabaseHost is POST /api/application/database-hosts (Pelican).
+	RouteAppCreateDatabaseHost Route = "app_create_database_host"
+	// RouteAppUpdateDatabaseHost is PATCH /api/application/database-hosts/{id} (Pelican).
+	RouteAppUpdateDatabaseHost Route = "app_update_database_host"
+	// RouteAppDeleteDatabaseHost is DELETE /api/application/database-hosts/{id} (Pelican).
+	RouteAppDeleteDatabaseHost Route = "app_delete_database_host"
 )
+
+// application reports whether the route is one of the application API's.
+func (r Route) application() bool { return strings.HasPrefix(string(r), "app_") }
 
 // Fault changes how the panel answers matching requests. Faults are consumed in the order
 // they were injected: a request uses the first fault that matches its route, and each
@@ -46,10 +78,10 @@ type Fault struct {
 	// client gives up during it is dropped unhandled.
 	Latency time.Duration
 
-	// HostLatency, HostHold and OnHost are meaningful for RouteCreateDatabase only, and
-	// only for a create that passes every check (auth, throttles, server, permission,
-	// validation including the unique name, host, feature flag and database limit); they
-	// are ignored when Status is set.
+	// HostLatency, HostHold and OnHost are meaningful for RouteCreateDatabase and
+	// RouteAppCreateDatabase only, and only for a create that passes every check (auth,
+	// throttles, server, permission or ACL, validation, host, feature flag, database limit
+	// and, on the application API, the name check); they are ignored when Status is set.
 	//
 	// Such a create picks its database host, releases the panel's lock and stays "on the
 	// host" for HostLatency and until HostHold is closed, without watching the request
@@ -163,8 +195,9 @@ var faultCodes = map[int]string{
 	http.StatusInternalServerError: "HttpException",
 }
 
-// writeFault answers with f.Status as the panel would, so clients parse it like a real error.
-func (p *Panel) writeFault(w http.ResponseWriter, r *http.Request, f Fault) {
+// writeFault answers with f.Status as the panel would, so clients parse it like a real error;
+// a 429 names the limit of the route's API.
+func (p *Panel) writeFault(w http.ResponseWriter, r *http.Request, route Route, f Fault) {
 	code, ok := faultCodes[f.Status]
 	if !ok {
 		code = "HttpException"
@@ -184,8 +217,12 @@ func (p *Panel) writeFault(w http.ResponseWriter, r *http.Request, f Fault) {
 	}
 	h := w.Header()
 	if f.Status == http.StatusTooManyRequests {
-		if p.clientLimit > 0 {
-			h.Set("X-RateLimit-Limit", strconv.Itoa(p.clientLimit))
+		limit := p.clientLimit
+		if route.application() {
+			limit = p.appLimit
+		}
+		if limit > 0 {
+			h.Set("X-RateLimit-Limit", strconv.Itoa(limit))
 		}
 		h.Set("X-RateLimit-Remaining", "0")
 	}

@@ -2,6 +2,7 @@ package paneltest
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 )
@@ -38,9 +39,20 @@ type rowKey struct {
 	name   string
 }
 
-// pickHost chooses the database host of a new database, round-robin (1-based). p.mu is held.
-func (p *Panel) pickHost() int {
-	h := p.hostTurn%p.opts.DatabaseHosts + 1
+// pickHost chooses the database host of a new database on s the way DeployServerDatabaseService
+// does: one of the hosts serving the server's node or, when none does, one of all the hosts
+// (PTERODACTYL_CLIENT_DATABASES_ALLOW_RANDOM's default). A real panel picks at random; the
+// fake goes round-robin over them in id order. It returns 0 when the panel has no host.
+// p.mu is held.
+func (p *Panel) pickHost(s *Server) int {
+	ids := p.hostIDs(func(h *hostRec) bool { return slices.Contains(h.nodes, s.Node) })
+	if len(ids) == 0 {
+		ids = p.hostIDs(nil)
+	}
+	if len(ids) == 0 {
+		return 0
+	}
+	h := ids[p.hostTurn%len(ids)]
 	p.hostTurn++
 	return h
 }

@@ -2,24 +2,75 @@ package paneltest
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
 )
 
-// Key is a user's API key. Each key stands for its own user, so rate limits are per key.
+// Key is a user's API key. Each key stands for its own user unless User groups several keys
+// under one user, whose rate-limit windows they then share.
 type Key struct {
 	// Token is the full 48-char key; generated when empty ("ptlc_" + 43 alnum on
 	// Pterodactyl, "pacc_" + 43 on Pelican; "ptla_"/"papp_" for application keys).
 	Token string
 	// Application marks an application key: client routes answer 403 with the panel's text.
+	// Only administrators can make one, so its user always passes the application API's
+	// admin check; what it may do there is ACL.
 	Application bool
-	// RootAdmin sees every server with permissions ["*"].
+	// RootAdmin sees every server with permissions ["*"] on the client API. A root admin's
+	// client key may also use the whole application API, without ACL; any other client key
+	// gets 403 there.
 	RootAdmin bool
 	// Servers maps server identifier (the UUID is accepted too) to the user's permissions on
 	// that server. []string{"*"} means owner. A server absent from the map (and not
 	// RootAdmin) is invisible: 404.
 	Servers map[string][]string
+	// ACL is an application key's permissions on the application API: resource name to a
+	// bitmask of ACLRead and ACLWrite (so ACLWrite alone may write without reading). The
+	// resource names are the flavor's (see ACLResourcesOf): Pterodactyl's api_keys columns
+	// without "r_", Pelican's permission names. A resource missing from a non-nil map is
+	// ACLNone. A nil ACL allows read and write on everything, the convenient default for
+	// tests. Client keys ignore it.
+	ACL map[string]int
+	// MissingTwoFactor says the panel requires two-factor authentication of this key's user,
+	// who has not set it up. Pterodactyl then answers every API call, on both APIs, 400
+	// TwoFactorAuthRequiredException; Pelican has no such check and ignores it.
+	MissingTwoFactor bool
+	// User names the key's user for rate limiting: keys with the same User share one client
+	// API window and one application API window, as a panel keys both by user. Default: the
+	// key's own token, so each key is its own user.
+	User string
+}
+
+// The application API's permission bits (AdminAcl), for Key.ACL.
+const (
+	ACLNone  = 0
+	ACLRead  = 1
+	ACLWrite = 2
+)
+
+// ACLResources are the names of the application API resources the fake checks, as keys of
+// Key.ACL.
+type ACLResources struct {
+	// Servers guards the server list and GET of one server: "servers" / "server".
+	Servers string
+	// ServerDatabases guards the server database routes: "server_databases" /
+	// "server_database".
+	ServerDatabases string
+	// DatabaseHosts guards the database host routes (Pelican) and ?include=host:
+	// "database_hosts" / "database_host".
+	DatabaseHosts string
+	// Nodes guards a database host's ?include=nodes: "nodes" / "node".
+	Nodes string
+}
+
+// ACLResourcesOf returns the flavor's resource names.
+func ACLResourcesOf(f Flavor) ACLResources {
+	if f == Pelican {
+		return ACLResources{Servers: "server", ServerDatabases: "server_database", DatabaseHosts: "database_host", Nodes: "node"}
+	}
+	return ACLResources{Servers: "servers", ServerDatabases: "server_databases", DatabaseHosts: "database_hosts", Nodes: "nodes"}
 }
 
 // keyRec is the stored form of a Key, deep-copied so callers cannot race with handlers.
@@ -28,6 +79,9 @@ type keyRec struct {
 	application bool
 	rootAdmin   bool
 	servers     map[string][]string
+	acl         map[string]int // nil: everything
+	no2FA       bool
+	user        string // the rate limiters' key
 }
 
 // AddKey registers a key and returns its token. It panics if the token is already taken.
@@ -42,9 +96,13 @@ func (p *Panel) AddKey(k Key) string {
 	if p.keys[k.Token] != nil {
 		panic(fmt.Sprintf("paneltest: duplicate key %q", k.Token))
 	}
-	rec := &keyRec{token: k.Token, application: k.Application, rootAdmin: k.RootAdmin, servers: map[string][]string{}}
+	rec := &keyRec{token: k.Token, application: k.Application, rootAdmin: k.RootAdmin, servers: map[string][]string{},
+		acl: maps.Clone(k.ACL), no2FA: k.MissingTwoFactor, user: "user " + k.User}
 	for id, perms := range k.Servers {
 		rec.servers[id] = slices.Clone(perms)
+	}
+	if k.User == "" {
+		rec.user = "key " + k.Token // apart from every User name
 	}
 	p.keys[k.Token] = rec
 	return k.Token
@@ -120,4 +178,13 @@ func (k *keyRec) owns(s *Server) bool {
 // hasPermission is ServerPolicy: "*" (owner or admin) passes every check.
 func hasPermission(perms []string, want string) bool {
 	return slices.Contains(perms, "*") || slices.Contains(perms, want)
+}
+
+// allows is ApplicationApiRequest::authorize for a user already known to be an admin: a root
+// admin's client key passes every check, an application key needs the bit on the resource.
+func (k *keyRec) allows(resource string, bit int) bool {
+	if !k.application || k.acl == nil {
+		return true
+	}
+	return k.acl[resource]&bit != 0
 }

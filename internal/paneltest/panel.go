@@ -1,7 +1,9 @@
 // Package paneltest is an in-memory fake of the Pterodactyl and Pelican panels' client API for
-// server databases, served over real HTTP. It reproduces the status codes, error bodies, check
-// order and flavor differences documented in shared/panel-api.md so that provider code can be
-// tested without a panel, and it adds fault injection, latency and rate limits on top.
+// server databases, and of their application (admin) API for servers, server databases and
+// (Pelican) database hosts, served over real HTTP. It reproduces the status codes, error
+// bodies, check order and flavor differences documented in shared/panel-api.md so that
+// provider code can be tested without a panel, and it adds fault injection, latency and rate
+// limits on top. Both APIs share one store: a database made through one is seen by the other.
 //
 // Like a real panel (PHP-FPM runs a request to its end), a create can outlive its client: with
 // Fault.HostLatency or Fault.HostHold it spends time on its database host after its checks and
@@ -38,33 +40,44 @@ const (
 type Options struct {
 	// Flavor is the panel to imitate; default Pterodactyl.
 	Flavor Flavor
-	// RateLimit is requests per minute per API key on the client API. 0 = flavor default
-	// (720 Pterodactyl, 256 Pelican); negative = unlimited.
+	// RateLimit is requests per minute per user (see Key.User) on the client API. 0 = flavor
+	// default (720 Pterodactyl, 256 Pelican); negative = unlimited.
 	RateLimit int
+	// ApplicationRateLimit is requests per minute per user on the application API, a window
+	// apart from the client API's. 0 = flavor default (240 Pterodactyl, 256 Pelican);
+	// negative = unlimited.
+	ApplicationRateLimit int
 	// CreateRateLimit is database creates per minute per server (Pelican's
 	// ResourceLimit::DatabaseCreate). 0 = flavor default (2 on Pelican, unlimited on
 	// Pterodactyl); negative = unlimited.
 	CreateRateLimit int
-	// DatabaseHost is the address reported in host.address; default the Backend's
-	// ("127.0.0.1" without one).
+	// DatabaseHost is the address of the database hosts the panel starts with, reported in
+	// host.address; default the Backend's ("127.0.0.1" without one).
 	DatabaseHost string
-	// DatabasePort is the port reported in host.port; default the Backend's (3306 without one).
+	// DatabasePort is their port, reported in host.port; default the Backend's (3306 without
+	// one).
 	DatabasePort int
 	// Backend is the database host on which the panel creates, rotates and drops databases
 	// and users; nil keeps them in memory only.
 	Backend Backend
-	// DatabaseHosts is how many database hosts the panel has (all on the server's node);
-	// 0 means 1, and New panics on a negative count. Each database records its host
-	// (Database.HostID). A real panel picks a host at random for each create; the fake picks
-	// them round-robin, so that two overlapping creates land on different hosts
-	// deterministically, which is the case where a real panel makes a duplicate.
+	// DatabaseHosts is how many database hosts the panel starts with, with ids 1 to
+	// DatabaseHosts, each serving every node; 0 means 1, and New panics on a negative count.
+	// More can be added with AddDatabaseHost or, on Pelican, through the application API.
+	// Each database records its host (Database.HostID). A real panel picks a host at random
+	// for each create; the fake picks them round-robin, so that two overlapping creates land
+	// on different hosts deterministically, which is the case where a real panel makes a
+	// duplicate.
 	//
-	// Every host reports the same address and port, and every host is the one Backend. That
-	// is right for the default in-memory Backend. With a Backend that is a real server (such
-	// as mysqlhost), the hosts are one MySQL server: a same-named create that lands on a
-	// second host fails there (500) instead of committing a duplicate, so use
+	// These hosts report the same address and port, and every host, however it was added, is
+	// the one Backend. That is right for the default in-memory Backend. With a Backend that is
+	// a real server (such as mysqlhost), the hosts are one MySQL server: a same-named create
+	// that lands on a second host fails there (500) instead of committing a duplicate, so use
 	// DatabaseHosts > 1 with the in-memory Backend.
 	DatabaseHosts int
+	// Nodes is how many nodes the panel has, with ids 1 to Nodes; 0 means 1, and New panics
+	// on a negative count. Servers live on one (Server.Node); database hosts serve some
+	// (DatabaseHost.NodeIDs).
+	Nodes int
 	// Now is the clock for rate-limit windows and Retry-After arithmetic; default time.Now.
 	Now func() time.Time
 }
@@ -73,7 +86,9 @@ type Options struct {
 type Panel struct {
 	opts        Options
 	clientLimit int // <= 0: unlimited
+	appLimit    int // <= 0: unlimited
 	createLimit int // <= 0: unlimited
+	started     time.Time
 	ids         *hashids
 
 	url       string
@@ -94,7 +109,11 @@ type Panel struct {
 	counts         map[Route]int
 	total          int
 	clientWindows  limiter
+	appWindows     limiter
 	createWindows  limiter
+	hosts          map[int]*hostRec // database hosts by id
+	nextHostID     int
+	loginCheck     func(HostLogin) error    // nil: the Backend's, when it is a LoginChecker
 	hostTurn       int                      // round-robin position for the next host pick
 	inserting      map[rowKey]chan struct{} // the last create queued on each row; see reachHost
 
@@ -130,10 +149,18 @@ func New(opts Options) *Panel {
 	case opts.DatabaseHosts == 0:
 		opts.DatabaseHosts = 1
 	}
+	switch {
+	case opts.Nodes < 0:
+		panic(fmt.Sprintf("paneltest: negative Nodes %d", opts.Nodes))
+	case opts.Nodes == 0:
+		opts.Nodes = 1
+	}
 	p := &Panel{
 		opts:           opts,
 		clientLimit:    opts.RateLimit,
+		appLimit:       opts.ApplicationRateLimit,
 		createLimit:    opts.CreateRateLimit,
+		started:        opts.Now(),
 		ids:            newHashids(randomString(20), 8),
 		nextServerID:   1,
 		keys:           map[string]*keyRec{},
@@ -144,7 +171,10 @@ func New(opts Options) *Panel {
 		featureEnabled: true,
 		counts:         map[Route]int{},
 		clientWindows:  limiter{},
+		appWindows:     limiter{},
 		createWindows:  limiter{},
+		hosts:          map[int]*hostRec{},
+		nextHostID:     1,
 		inserting:      map[rowKey]chan struct{}{},
 		activity:       newActivity(),
 	}
@@ -154,9 +184,16 @@ func New(opts Options) *Panel {
 			p.clientLimit = 256
 		}
 	}
+	if p.appLimit == 0 {
+		p.appLimit = 240
+		if opts.Flavor == Pelican {
+			p.appLimit = 256
+		}
+	}
 	if p.createLimit == 0 && opts.Flavor == Pelican {
 		p.createLimit = 2
 	}
+	p.seedHosts()
 	return p
 }
 
@@ -212,7 +249,7 @@ const maxBody = 1 << 20
 func (p *Panel) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	p.activity.begin()
 	defer p.activity.end()
-	m := matchRequest(r)
+	m := matchRequest(r, p.opts.Flavor)
 	f := p.admit(m.route)
 	// Reading the whole body first lets net/http notice a client that hangs up during the
 	// latency below (it only watches the connection once the body is consumed), and keeps
@@ -223,7 +260,7 @@ func (p *Panel) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case f.Status != 0:
-		p.writeFault(w, r, f)
+		p.writeFault(w, r, m.route, f)
 	case f.DropAfterCommit:
 		p.handle(newDiscardWriter(), r, m, body, hostTimeOf(f))
 		dropConnection(w)
@@ -262,7 +299,13 @@ func (p *Panel) dispatch(w http.ResponseWriter, r *http.Request, m match, body [
 	if e != nil {
 		return e
 	}
-	if e := p.throttle(w, p.clientWindows, key.token, p.clientLimit); e != nil {
+	if key.no2FA && p.opts.Flavor == Pterodactyl { // (3), on both APIs
+		return errTwoFactor()
+	}
+	if m.route.application() {
+		return p.dispatchApplication(w, r, m, key, in, ht)
+	}
+	if e := p.throttle(w, p.clientWindows, key.user, p.clientLimit); e != nil { // (5)
 		return e
 	}
 	if m.ep == epListServers {

@@ -116,7 +116,8 @@ func TestUnknownPathsAre404(t *testing.T) {
 		"/api/client/servers/" + f.srv.Identifier + "/files",
 		"/api/client/servers//databases",
 		f.dbPath("abc", "reset-password"),
-		"/api/application/servers/1/databases",
+		"/api/application/database-hosts", // Pelican only
+		"/api/application/nests",
 		"/",
 	} {
 		r := newClient(t, f.p, "").do("GET", path, nil)

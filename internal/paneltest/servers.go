@@ -19,6 +19,11 @@ type Server struct {
 	InternalID int
 	// Name is the display name; "Server {InternalID}" when empty.
 	Name string
+	// ExternalID is the external_id an admin may give a server, for the application API's
+	// GET /servers/external/{external_id}; empty is null.
+	ExternalID string
+	// Node is the id of the node the server lives on; 0 means 1. See Options.Nodes.
+	Node int
 	// DatabaseLimit is feature_limits.databases: nil = unlimited; 0 = no databases allowed.
 	DatabaseLimit *int
 	// State is the server's condition; the zero value is installed and running normally.
@@ -43,7 +48,8 @@ func Limit(n int) *int { return &n }
 var shortIDPattern = regexp.MustCompile(`^[0-9a-f]{8}$`)
 
 // AddServer registers a server and returns it with the generated fields filled in.
-// It panics if the identifier, UUID or internal id is already taken.
+// It panics if the identifier, UUID, internal id or external id is already taken, or the
+// node does not exist.
 func (p *Panel) AddServer(s Server) Server {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -64,9 +70,15 @@ func (p *Panel) AddServer(s Server) Server {
 	if s.Name == "" {
 		s.Name = fmt.Sprintf("Server %d", s.InternalID)
 	}
+	if s.Node == 0 {
+		s.Node = 1
+	}
+	if s.Node < 0 || s.Node > p.opts.Nodes {
+		panic(fmt.Sprintf("paneltest: server %q on node %d, but the panel has nodes 1 to %d", s.Identifier, s.Node, p.opts.Nodes))
+	}
 	for _, o := range p.servers {
 		if o.InternalID == s.InternalID || o.Identifier == s.Identifier || o.UUID == s.UUID ||
-			o.Identifier == s.UUID || o.UUID == s.Identifier {
+			o.Identifier == s.UUID || o.UUID == s.Identifier || s.ExternalID != "" && o.ExternalID == s.ExternalID {
 			panic(fmt.Sprintf("paneltest: server %q/%q/%d collides with %q", s.Identifier, s.UUID, s.InternalID, o.Identifier))
 		}
 	}
@@ -226,7 +238,7 @@ func serverItem(s *Server, owner bool) serverObject {
 		InternalID:             s.InternalID,
 		UUID:                   s.UUID,
 		Name:                   s.Name,
-		Node:                   "Node 1",
+		Node:                   fmt.Sprintf("Node %d", s.Node),
 		IsNodeUnderMaintenance: s.State.NodeMaintenance,
 		FeatureLimits:          featureLimits{Databases: copyLimit(s.DatabaseLimit)},
 		Status:                 serverStatus(s.State),
@@ -260,12 +272,18 @@ type serverList struct {
 }
 
 type pagination struct {
-	Total       int      `json:"total"`
-	Count       int      `json:"count"`
-	PerPage     int      `json:"per_page"`
-	CurrentPage int      `json:"current_page"`
-	TotalPages  int      `json:"total_pages"`
-	Links       struct{} `json:"links"`
+	Total       int             `json:"total"`
+	Count       int             `json:"count"`
+	PerPage     int             `json:"per_page"`
+	CurrentPage int             `json:"current_page"`
+	TotalPages  int             `json:"total_pages"`
+	Links       paginationLinks `json:"links"`
+}
+
+// paginationLinks are Fractal's links to the neighbouring pages: {} on a single page.
+type paginationLinks struct {
+	Previous string `json:"previous,omitempty"`
+	Next     string `json:"next,omitempty"`
 }
 
 // writeServerList answers GET /api/client with every server the key can see, on one page.

@@ -55,9 +55,12 @@ func parseInput(r *http.Request, body []byte) (map[string]any, *panelError) {
 	return in, nil
 }
 
-// wantsPassword reports whether the "include" input (comma-separated string, or a list)
-// asks for the password relationship.
-func wantsPassword(in map[string]any) bool {
+// wantsPassword reports whether the "include" input asks for the password relationship.
+func wantsPassword(in map[string]any) bool { return wantsInclude(in, "password") }
+
+// wantsInclude reports whether the "include" input (comma-separated string, or a list) asks
+// for the named relationship.
+func wantsInclude(in map[string]any, name string) bool {
 	var parts []string
 	switch v := in["include"].(type) {
 	case string:
@@ -70,7 +73,7 @@ func wantsPassword(in map[string]any) bool {
 		}
 	}
 	for _, s := range parts {
-		if strings.TrimSpace(s) == "password" {
+		if strings.TrimSpace(s) == name {
 			return true
 		}
 	}

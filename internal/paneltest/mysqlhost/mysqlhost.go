@@ -26,14 +26,18 @@ import (
 // users and grant privileges (ALL PRIVILEGES ON *.* WITH GRANT OPTION, as a panel's database
 // host user has). It is safe for concurrent use.
 type Host struct {
-	db   *sql.DB
-	addr string
-	host string
-	port int
-	logf func(format string, args ...any)
+	db    *sql.DB
+	addr  string
+	host  string
+	port  int
+	login paneltest.HostLogin
+	logf  func(format string, args ...any)
 }
 
-var _ paneltest.Backend = (*Host)(nil)
+var (
+	_ paneltest.Backend      = (*Host)(nil)
+	_ paneltest.LoginChecker = (*Host)(nil)
+)
 
 // Config says how to reach the server.
 type Config struct {
@@ -88,7 +92,8 @@ func Open(ctx context.Context, c Config) (*Host, error) {
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
-	return &Host{db: db, addr: cfg.Addr, host: host, port: port, logf: logf}, nil
+	login := paneltest.HostLogin{Host: host, Port: port, Username: cfg.User, Password: cfg.Passwd}
+	return &Host{db: db, addr: cfg.Addr, host: host, port: port, login: login, logf: logf}, nil
 }
 
 // Close closes the connections.
@@ -96,6 +101,22 @@ func (h *Host) Close() error { return h.db.Close() }
 
 // Address is the server's host and port, from the DSN.
 func (h *Host) Address() (string, int) { return h.host, h.port }
+
+// Login is the admin account of the DSN: the fake panel's own database hosts log in with it.
+func (h *Host) Login() paneltest.HostLogin { return h.login }
+
+// CheckLogin logs in as l to its "mysql" database and disconnects, the connection test Pelican
+// makes when a database host is created or updated. The error never holds the password.
+func (h *Host) CheckLogin(ctx context.Context, l paneltest.HostLogin) error {
+	db, err := Connect(ctx, l.Host, l.Port, l.Username, l.Password, "mysql")
+	if err != nil {
+		err = fmt.Errorf("database host login %v: %w", l, redact(err, l.Password))
+		h.logf("%v", err)
+		return err
+	}
+	h.logf("database host login %v works", l)
+	return db.Close()
+}
 
 // CreateDatabase makes the database, then the user with its password, then grants the user
 // the database. When a step fails it undoes the earlier ones, so nothing is left half-made;

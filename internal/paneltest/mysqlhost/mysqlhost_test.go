@@ -75,6 +75,8 @@ func TestOnMariaDB(t *testing.T) {
 	t.Run("a failed create leaves nothing", func(t *testing.T) { testCreateLeavesNothing(t, h) })
 	t.Run("errors never show the password", func(t *testing.T) { testRotateUnknownUser(t, h) })
 	t.Run("the panel on this host", func(t *testing.T) { testPanelOnHost(t, h) })
+	t.Run("logins of database hosts", func(t *testing.T) { testCheckLogin(t, h) })
+	t.Run("the application API on this host", func(t *testing.T) { testApplicationOnHost(t, h) })
 }
 
 func testCreateRotateDrop(t *testing.T, h *Host) {
@@ -330,5 +332,93 @@ func TestQuoting(t *testing.T) {
 	me := &mysql.MySQLError{Number: 1045, Message: "Access denied"}
 	if !IsAccessDenied(fmt.Errorf("wrapped: %w", redact(me, "other"))) {
 		t.Error("redact without the password must keep the driver's error")
+	}
+}
+
+func testCheckLogin(t *testing.T, h *Host) {
+	admin := h.Login()
+	if host, port := h.Address(); admin.Host != host || admin.Port != port || admin.Username == "" || admin.Password == "" {
+		t.Fatalf("Login() = %v, address %s:%d", admin, host, port)
+	}
+	if err := h.CheckLogin(t.Context(), admin); err != nil {
+		t.Fatalf("the admin account's login: %v", err)
+	}
+	wrong := admin
+	wrong.Password = newPassword()
+	err := h.CheckLogin(t.Context(), wrong)
+	if !IsAccessDenied(err) || strings.Contains(err.Error(), wrong.Password) {
+		t.Fatalf("a wrong password: %v", err)
+	}
+	closed := admin
+	closed.Port = 1 // nothing listens there
+	if err := h.CheckLogin(t.Context(), closed); err == nil {
+		t.Fatal("a login to a closed port worked")
+	}
+}
+
+// testApplicationOnHost drives the application API with this backend: Pelican's database hosts
+// are checked by logging in to the server for real, and the databases made on them log in.
+func testApplicationOnHost(t *testing.T, h *Host) {
+	admin := h.Login()
+	for i, flavor := range []paneltest.Flavor{paneltest.Pterodactyl, paneltest.Pelican} {
+		t.Run(string(flavor), func(t *testing.T) {
+			p := paneltest.Start(t, paneltest.Options{Flavor: flavor, Backend: h})
+			srv := p.AddServer(paneltest.Server{InternalID: 9500 + i + int(time.Now().UnixNano()%1000)*2})
+			key := p.AddKey(paneltest.Key{Application: true})
+			hosts := p.URL() + "/api/application/database-hosts"
+			hostID := 1
+			if flavor == paneltest.Pelican {
+				body := func(password string) string {
+					return fmt.Sprintf(`{"name":"real","host":%q,"port":%d,"username":%q,"password":%q}`, admin.Host, admin.Port, admin.Username, password)
+				}
+				if status, out := call(t, key, http.MethodPost, hosts, body("wrong"+newPassword())); status != http.StatusInternalServerError {
+					t.Fatalf("create with a wrong password: %d %v", status, out)
+				}
+				status, out := call(t, key, http.MethodPost, hosts, body(admin.Password))
+				if status != http.StatusCreated {
+					t.Fatalf("create with the right password: %d %v", status, out)
+				}
+				hostID = int(out["attributes"].(map[string]any)["id"].(float64)) //nolint:forcetypeassert // checked by the status
+				// The seeded host logs in with the backend's account: an update without a
+				// password keeps it and passes.
+				update := fmt.Sprintf(`{"name":"seeded","host":%q,"port":%d,"username":%q}`, admin.Host, admin.Port, admin.Username)
+				if status, out := call(t, key, http.MethodPatch, hosts+"/1", update); status != http.StatusOK {
+					t.Fatalf("update without a password: %d %v", status, out)
+				}
+				if status, out := call(t, key, http.MethodPatch, hosts+"/1", body("wrong")); status != http.StatusInternalServerError {
+					t.Fatalf("update with a wrong password: %d %v", status, out)
+				}
+			}
+			base := fmt.Sprintf("%s/api/application/servers/%d/databases", p.URL(), srv.InternalID)
+			status, out := call(t, key, http.MethodPost, base, fmt.Sprintf(`{"database":"app","remote":"%%","host":%d}`, hostID))
+			if status != http.StatusCreated {
+				t.Fatalf("create: %d %v", status, out)
+			}
+			d := fromPanel(p, srv.Identifier)
+			if err := login(t, h, d); err != nil {
+				t.Fatalf("login with the created credentials: %v", err)
+			}
+			id := fmt.Sprint(out["attributes"].(map[string]any)["id"]) //nolint:forcetypeassert // checked by the status
+			if status, out := call(t, key, http.MethodPost, base+"/"+id+"/reset-password", ""); status != http.StatusNoContent {
+				t.Fatalf("reset-password: %d %v", status, out)
+			}
+			old := d
+			d = fromPanel(p, srv.Identifier)
+			if err := login(t, h, old); !IsAccessDenied(err) {
+				t.Fatalf("old password after reset: %v", err)
+			}
+			if err := login(t, h, d); err != nil {
+				t.Fatalf("new password after reset: %v", err)
+			}
+			if status, out := call(t, key, http.MethodDelete, base+"/"+id, ""); status != http.StatusNoContent {
+				t.Fatalf("delete: %d %v", status, out)
+			}
+			mustExist(t, h, d, false)
+			if flavor == paneltest.Pelican {
+				if status, out := call(t, key, http.MethodDelete, fmt.Sprintf("%s/%d", hosts, hostID), ""); status != http.StatusNoContent {
+					t.Fatalf("delete host: %d %v", status, out)
+				}
+			}
+		})
 	}
 }
