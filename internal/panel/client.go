@@ -1,11 +1,13 @@
 // Package panel is a client for the server-database part of the client API of Pterodactyl
-// and Pelican panels. It knows nothing about Terraform.
+// and Pelican panels, and of their application (admin) API: server databases on a chosen
+// database host, and Pelican's database hosts (application.go, hosts.go). It knows nothing
+// about Terraform.
 //
-// Every call goes through one request path (Client.do): pacing to the panel's rate limits
-// (pace.go), authentication, JSON headers, the panel's error envelope turned into *APIError,
-// retries with Retry-After, and logging that never carries the API key or a password. Reads
-// of a server's databases are shared between parallel callers until the next write
-// (share.go).
+// Every call goes through one request path (Client.do): pacing to the panel's rate limits,
+// one window per API (pace.go), authentication, JSON headers, the panel's error envelope
+// turned into *APIError, retries with Retry-After, and logging that never carries the API key
+// or a password. Reads of a server's databases are shared between parallel callers until the
+// next write (share.go).
 package panel
 
 import (
@@ -20,6 +22,7 @@ import (
 	"net/http/httptrace"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -44,7 +47,8 @@ type Config struct {
 	// URL is the panel's base URL, for example https://panel.example.com. A path is kept,
 	// for panels served under a prefix.
 	URL string
-	// APIKey is a client API key (ptlc_… on Pterodactyl, pacc_… on Pelican).
+	// APIKey is a client API key (ptlc_… on Pterodactyl, pacc_… on Pelican) or an
+	// application API key (ptla_…, papp_…); KindOf tells which from its prefix.
 	APIKey string
 	// UserAgent is sent on every request; DefaultUserAgent when empty.
 	UserAgent string
@@ -76,10 +80,22 @@ type Client struct {
 	http       *http.Client
 	log        Logger
 	creates    serverLocks
-	pace       pacer
+	hostMade   serverLocks // host creates, by name
+	pace       [apiCount]pacer
 	shared     listShare
 	servers    serverMemo
 	snaps      snapshots
+
+	// kind and flavor start from the key's prefix (KindOf, FlavorOf) and are corrected by
+	// answers: kindGuessed lets a refusal as an application key switch kind once, and a
+	// refused server filter corrects flavor (application.go). camelFilter is set once the
+	// panel refused Pelican's spelling of the short-identifier filter.
+	appKey atomic.Bool // Kind is ApplicationKey
+	// appAccess holds, per server, CheckApplicationAccess's lasting answer (an error or nil).
+	appAccess   sync.Map
+	kindGuessed bool
+	pelican     atomic.Bool // Flavor is Pelican
+	camelFilter atomic.Bool
 
 	// sleep and now are replaced in tests to observe waits without spending them; until,
 	// when set, replaces waits for a moment (a rate-limit window's end), so that a fake clock
@@ -116,7 +132,12 @@ func New(cfg Config) (*Client, error) {
 			return time.AfterFunc(d, f).Stop
 		},
 	}
-	c.pace.general.left = -1 // unknown until an answer tells
+	for i := range c.pace {
+		c.pace[i].general.left = -1 // unknown until an answer tells
+	}
+	c.appKey.Store(KindOf(cfg.APIKey) == ApplicationKey)
+	c.kindGuessed = !knownPrefix(cfg.APIKey)
+	c.pelican.Store(FlavorOf(cfg.APIKey) == Pelican)
 	if c.userAgent == "" {
 		c.userAgent = DefaultUserAgent
 	}
@@ -183,6 +204,29 @@ func ParseURL(raw string) (*url.URL, error) {
 // apiPath is where the client API is, under the panel's base URL.
 const apiPath = "/api/client"
 
+// api names one of the panel's two APIs. Each has its own base path and its own rate limit.
+type api int
+
+const (
+	clientAPI      api = iota
+	applicationAPI     // admin: /api/application
+	apiCount
+)
+
+func (a api) path() string {
+	if a == applicationAPI {
+		return "/api/application"
+	}
+	return apiPath
+}
+
+func (a api) String() string {
+	if a == applicationAPI {
+		return "application API"
+	}
+	return "client API"
+}
+
 // HasAPIPath reports whether the panel URL ends in the client API's path, /api/client, which
 // ParseURL takes off: the client adds it to every request itself.
 func HasAPIPath(raw string) bool {
@@ -214,8 +258,9 @@ func panelPage(p string) string {
 // call describes one API operation.
 type call struct {
 	op     string // for errors and logs, e.g. "create database"
+	api    api    // clientAPI unless set
 	method string
-	path   string // under /api/client, already escaped
+	path   string // under the API's base path, already escaped
 	query  url.Values
 	body   any
 	// untilDeadline lets retries wait as long as the caller's deadline allows instead of
@@ -226,6 +271,9 @@ type call struct {
 	// sendOnce stops the retries once an attempt may have reached the panel (mayHaveApplied):
 	// a create sent twice can make two databases, so the caller looks for the first instead.
 	sendOnce bool
+	// secrets are sent in the body (a database host's password): they are taken out of
+	// everything the call logs or returns, as the API key is.
+	secrets []string
 }
 
 // outcome tells the caller what happened across attempts.
@@ -251,7 +299,7 @@ func (cl *Client) do(ctx context.Context, c call, out any) (outcome, error) {
 	for {
 		t, err := cl.admit(ctx, c)
 		if err != nil {
-			return res, finish(res, err)
+			return res, cl.finish(ctx, c, res, err)
 		}
 		res.attempts++
 		a, err := cl.attempt(ctx, c, body, out)
@@ -259,12 +307,12 @@ func (cl *Client) do(ctx context.Context, c call, out any) (outcome, error) {
 		if c.method != http.MethodGet && mayHaveApplied(a.status, a.sent, err) {
 			res.ambiguous = true
 			if c.sendOnce {
-				return res, finish(res, err)
+				return res, cl.finish(ctx, c, res, err)
 			}
 		}
 		wait, retry := retryable(err)
 		if !retry {
-			return res, finish(res, err)
+			return res, cl.finish(ctx, c, res, err)
 		}
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return res, fmt.Errorf("%s: %w", c.op, ctxErr)
@@ -282,7 +330,7 @@ func (cl *Client) do(ctx context.Context, c call, out any) (outcome, error) {
 			if !dl.IsZero() {
 				err = &deadlineError{deadline: dl, err: err}
 			}
-			return res, finish(res, err)
+			return res, cl.finish(ctx, c, res, err)
 		}
 		cl.log.Warn(ctx, "panel request failed; retrying", map[string]any{
 			"operation": c.op, "attempt": res.attempts, "wait_ms": wait.Milliseconds(), "error": err.Error(),
@@ -318,8 +366,9 @@ func (cl *Client) stop(ctx context.Context, c call, failures, throttled, attempt
 	return "", time.Time{}
 }
 
-// finish records the attempt count on the error.
-func finish(res outcome, err error) error {
+// finish records the attempt count on the error, and says what the refusals particular to
+// one API mean (explain, in application.go).
+func (cl *Client) finish(ctx context.Context, c call, res outcome, err error) error {
 	if err == nil {
 		return nil
 	}
@@ -327,7 +376,7 @@ func finish(res outcome, err error) error {
 	if errors.As(err, &apiErr) {
 		apiErr.Attempts = res.attempts
 	}
-	return err
+	return cl.explain(ctx, c, err)
 }
 
 // answer is what one attempt got back: the HTTP status and headers, or 0 and nil when no
@@ -358,7 +407,7 @@ func (cl *Client) attempt(ctx context.Context, c call, body []byte, out any) (an
 
 	u := *cl.base
 	// c.path is escaped already; keep both forms so ids with reserved characters survive.
-	u.RawPath = cl.base.EscapedPath() + apiPath + c.path
+	u.RawPath = cl.base.EscapedPath() + c.api.path() + c.path
 	u.Path, _ = url.PathUnescape(u.RawPath)
 	u.RawQuery = c.query.Encode()
 	var rd io.Reader
@@ -381,11 +430,11 @@ func (cl *Client) attempt(ctx context.Context, c call, body []byte, out any) (an
 	fields := map[string]any{"operation": c.op, "method": c.method, "path": u.EscapedPath()}
 	if err != nil {
 		err = cl.timedOut(ctx, actx, err)
-		fields["error"] = cl.redact(err.Error())
+		fields["error"] = cl.redact(err.Error(), c.secrets...)
 		fields["duration_ms"] = cl.now().Sub(start).Milliseconds()
 		fields["sent"] = wrote.Load()
 		cl.log.Debug(ctx, "panel request failed", fields)
-		return answer{sent: wrote.Load()}, &TransportError{Operation: c.op, URL: cl.redactURL(u), Err: redactedError{cl.redact(err.Error()), err}}
+		return answer{sent: wrote.Load()}, &TransportError{Operation: c.op, URL: cl.redactURL(u), Err: redactedError{cl.redact(err.Error(), c.secrets...), err}}
 	}
 	defer func() { _ = resp.Body.Close() }()
 	raw, readErr := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes))
@@ -397,7 +446,7 @@ func (cl *Client) attempt(ctx context.Context, c call, body []byte, out any) (an
 		readErr = cl.timedOut(ctx, actx, readErr)
 		return answer{status: resp.StatusCode, header: resp.Header, sent: true}, &TransportError{
 			Operation: c.op, URL: cl.redactURL(u), StatusCode: resp.StatusCode,
-			Err: redactedError{cl.redact(readErr.Error()), readErr},
+			Err: redactedError{cl.redact(readErr.Error(), c.secrets...), readErr},
 		}
 	}
 	a := answer{status: resp.StatusCode, header: resp.Header, sent: true}
@@ -434,6 +483,7 @@ func (e *attemptTimeoutError) Unwrap() error        { return e.err }
 func (cl *Client) decode(c call, u url.URL, resp *http.Response, raw []byte, out any) error {
 	notPanel := &NotPanelError{
 		Operation:   c.op,
+		API:         c.api.String(),
 		URL:         cl.redactURL(u),
 		StatusCode:  resp.StatusCode,
 		ContentType: resp.Header.Get("Content-Type"),
@@ -462,8 +512,9 @@ func (cl *Client) decode(c call, u url.URL, resp *http.Response, raw []byte, out
 	var env errorEnvelope
 	if isJSON && json.Unmarshal(raw, &env) == nil && len(env.Errors) > 0 {
 		for _, e := range env.Errors {
+			// A panel in debug mode may quote what it was sent in its message.
 			apiErr.Errors = append(apiErr.Errors, ErrorItem{
-				Code: e.Code, Status: e.Status, Detail: e.Detail,
+				Code: e.Code, Status: e.Status, Detail: cl.redact(e.Detail, c.secrets...),
 				SourceField: e.Meta.SourceField, Rule: e.Meta.Rule,
 			})
 		}

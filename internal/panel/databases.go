@@ -27,17 +27,23 @@ const (
 	PasswordIncluded
 )
 
-// Database is one server database as the client API shows it.
+// Database is one server database as the client API or the application API shows it.
 type Database struct {
-	// ID is opaque: a hashid string on Pterodactyl, an integer rendered in decimal on Pelican.
+	// ID is opaque: through the client API a hashid string on Pterodactyl, an integer
+	// rendered in decimal on Pelican; through the application API always the integer.
 	ID string
 	// Name is the stored name, with the panel's s{N}_ prefix.
 	Name     string
 	Username string
 	// Remote is the host pattern the user may connect from (connections_from).
 	Remote string
-	Host   string
-	Port   int
+	// Host and Port are the database host's address. The application API shows them only to
+	// a key that may read database hosts; they are empty otherwise.
+	Host string
+	Port int
+	// HostID is the database host's id, which only the application API shows; "" when the
+	// database was read through the client API.
+	HostID string
 	// MaxConnections is 0 when the panel sets no limit (it sends null right after a create).
 	MaxConnections int
 	Password       string
@@ -76,13 +82,29 @@ type databaseAttributes struct {
 	ConnectionsFrom string `json:"connections_from"`
 	MaxConnections  *int   `json:"max_connections"`
 	Relationships   *struct {
-		Password *struct {
-			Object     string `json:"object"`
-			Attributes *struct {
-				Password string `json:"password"`
-			} `json:"attributes"`
-		} `json:"password"`
+		Password *passwordInclude `json:"password"`
 	} `json:"relationships"`
+}
+
+// passwordInclude is the password relationship both APIs add on include=password: a
+// null_resource when the key may not see passwords.
+type passwordInclude struct {
+	Object     string `json:"object"`
+	Attributes *struct {
+		Password string `json:"password"`
+	} `json:"attributes"`
+}
+
+// state returns the password and what the answer told about it; p is nil when the answer
+// had no password relationship.
+func (p *passwordInclude) state() (string, PasswordState) {
+	switch {
+	case p == nil:
+		return "", PasswordNotRequested
+	case p.Attributes != nil && p.Object != "null_resource":
+		return p.Attributes.Password, PasswordIncluded
+	}
+	return "", PasswordHidden
 }
 
 type databaseItem struct {
@@ -106,14 +128,8 @@ func (a *databaseAttributes) toDatabase() Database {
 	if a.MaxConnections != nil {
 		db.MaxConnections = *a.MaxConnections
 	}
-	if a.Relationships != nil && a.Relationships.Password != nil {
-		pw := a.Relationships.Password
-		if pw.Attributes != nil && pw.Object != "null_resource" {
-			db.Password = pw.Attributes.Password
-			db.PasswordState = PasswordIncluded
-		} else {
-			db.PasswordState = PasswordHidden
-		}
+	if a.Relationships != nil {
+		db.Password, db.PasswordState = a.Relationships.Password.state()
 	}
 	return db
 }
@@ -124,16 +140,22 @@ func databasesPath(server string) string {
 
 // ListDatabases returns every database of a server in the panel's order. With
 // includePasswords, each carries its password, or PasswordHidden when the key may not see
-// passwords. The list is the only way to read a database: the panel has no single GET.
+// passwords. The list is the only way to read a database: the client API has no single GET.
+// With an application key it is the application API's list, which also tells each
+// database's host (HostID, and Host and Port when the key may read hosts).
 //
 // Parallel calls for the same server and flag share one request, and an answer is reused
 // briefly until a write to the server (share.go); the slice returned is the caller's own.
 func (cl *Client) ListDatabases(ctx context.Context, server string, includePasswords bool) ([]Database, error) {
-	return cl.sharedList(ctx, server, includePasswords)
+	return retrySwitched(func() ([]Database, error) { return cl.sharedList(ctx, server, includePasswords) })
 }
 
-// fetchDatabases is ListDatabases without sharing: one request (with its retries).
+// fetchDatabases is ListDatabases without sharing: one request (with its retries), through
+// the API of the key's kind.
 func (cl *Client) fetchDatabases(ctx context.Context, server string, includePasswords bool) ([]Database, error) {
+	if cl.Kind() == ApplicationKey {
+		return cl.fetchAppDatabases(ctx, server, includePasswords)
+	}
 	c := call{op: "list databases of server " + server, method: http.MethodGet, path: databasesPath(server)}
 	if includePasswords {
 		c.query = url.Values{"include": {"password"}}
@@ -149,19 +171,29 @@ func (cl *Client) fetchDatabases(ctx context.Context, server string, includePass
 	return out, nil
 }
 
-// CreateDatabaseInput is what a create sends. The panel chooses the host, the user name and
-// the password.
+// CreateDatabaseInput is what a create sends. The panel chooses the user name and the
+// password, and the host unless HostID names one.
 type CreateDatabaseInput struct {
 	// Name without the s{N}_ prefix; the panel adds it and may truncate (PrefixedName).
 	Name string `json:"database"`
-	// Remote is the host pattern the user may connect from, "%" for anywhere.
+	// Remote is the host pattern the user may connect from, "%" for anywhere. The
+	// application API takes only `^[0-9%.]{1,15}$`.
 	Remote string `json:"remote"`
+	// HostID is the id of the database host to create the database on. Only the application
+	// API can choose one, so a create with it goes through that API whatever the key's kind
+	// (a client key must be a root admin's: IsNotAdmin). With an application key it is
+	// required (ErrHostRequired).
+	HostID string `json:"-"`
 }
 
-// CreateDatabase creates a database. Creates on one server are serialized, as the panel's
-// limits expect (Pelican throttles them per server; Pterodactyl counts against the database
-// limit without a lock), and a create may wait for the panel's rate-limit window for as long
-// as ctx allows.
+// CreateDatabase creates a database. Creates on one server are serialized, through either
+// API, as the panel's limits expect (Pelican throttles them per server; Pterodactyl counts
+// against the database limit without a lock), and a create may wait for the panel's
+// rate-limit window for as long as ctx allows.
+//
+// A create with in.HostID, or with an application key, goes through the application API
+// (createVia). The database returned carries the id a later read with the same key finds it
+// by: a client key gets the client API's id, looked up by name on Pterodactyl (clientView).
 //
 // Before sending, the name is checked against the server's snapshot (TakenName): a name
 // already taken gives a *NameTakenError naming the existing database.
@@ -173,7 +205,15 @@ type CreateDatabaseInput struct {
 // deadline, which gives an *UnconfirmedCreateError. Only a request the panel never received
 // (no connection, a 429, the panel's own 503 in maintenance mode) is sent again.
 func (cl *Client) CreateDatabase(ctx context.Context, server string, in CreateDatabaseInput) (*Database, error) {
+	return retrySwitched(func() (*Database, error) { return cl.createDatabase(ctx, server, in) })
+}
+
+func (cl *Client) createDatabase(ctx context.Context, server string, in CreateDatabaseInput) (*Database, error) {
 	op := fmt.Sprintf("create database %q on server %s", in.Name, server)
+	via, host, err := cl.createVia(op, in)
+	if err != nil {
+		return nil, err
+	}
 	release, err := cl.creates.acquire(ctx, serverKey(server))
 	if err != nil {
 		return nil, fmt.Errorf("%s: waiting for other creates on the server: %w", op, err)
@@ -181,10 +221,10 @@ func (cl *Client) CreateDatabase(ctx context.Context, server string, in CreateDa
 	defer release()
 	defer cl.shared.write(server)()
 
-	existing, err := cl.TakenName(ctx, server, in.Name)
+	existing, err := cl.takenName(ctx, server, in.Name)
 	listed := err == nil
 	switch {
-	case IsForbidden(err):
+	case IsForbidden(err) && !kindSwitched(err):
 		// A key may hold database.create without database.read; it creates without the
 		// check, and cannot look for a create whose answer was lost.
 	case err != nil:
@@ -194,13 +234,17 @@ func (cl *Client) CreateDatabase(ctx context.Context, server string, in CreateDa
 		return nil, &NameTakenError{Operation: op, Server: server, Existing: *existing}
 	}
 
-	var item databaseItem
-	res, err := cl.do(ctx, call{
-		op: op, method: http.MethodPost, path: databasesPath(server), body: in,
-		untilDeadline: true, createOn: serverKey(server), sendOnce: true,
-	}, &item)
+	var db Database
+	var res outcome
+	if via == applicationAPI {
+		db, res, err = cl.postAppDatabase(ctx, op, server, in, host)
+		if err == nil && cl.Kind() == ClientKey {
+			db, err = cl.clientView(ctx, op, server, db)
+		}
+	} else {
+		db, res, err = cl.postDatabase(ctx, op, server, in)
+	}
 	if err == nil {
-		db := item.Attributes.toDatabase()
 		cl.snaps.add(server, db)
 		return &db, nil
 	}
@@ -215,12 +259,25 @@ func (cl *Client) CreateDatabase(ctx context.Context, server string, in CreateDa
 	cl.log.Warn(ctx, "the panel did not answer a create; looking for the database it may have made", map[string]any{
 		"server": server, "database": in.Name, "error": err.Error(),
 	})
-	db, err := cl.awaitCreated(ctx, server, in, unconfirmed)
+	found, err := cl.awaitCreated(ctx, server, in, unconfirmed)
 	if err != nil {
 		// The panel may still make it: the snapshot can no longer say the name is free.
 		cl.snaps.forget(server)
 	}
-	return db, err
+	return found, err
+}
+
+// postDatabase sends a create through the client API, once at most (sendOnce).
+func (cl *Client) postDatabase(ctx context.Context, op, server string, in CreateDatabaseInput) (Database, outcome, error) {
+	var item databaseItem
+	res, err := cl.do(ctx, call{
+		op: op, method: http.MethodPost, path: databasesPath(server), body: in,
+		untilDeadline: true, createOn: serverKey(server), sendOnce: true,
+	}, &item)
+	if err != nil {
+		return Database{}, res, err
+	}
+	return item.Attributes.toDatabase(), res, nil
 }
 
 // Lookups for an unanswered create start this far apart and double up to the cap: a panel
@@ -234,9 +291,32 @@ const (
 )
 
 // awaitCreated lists the server's databases until the one an unanswered create asked for
-// appears, and returns it. When ctx ends first, it looks once more, in a moment of its own
-// (the deadline may be what ended the create), and then returns u, filled in.
+// appears, and returns it (awaitLost). It lists through the API of the key's kind: a client
+// key's create on a chosen host is found by its client API id, and given that host.
 func (cl *Client) awaitCreated(ctx context.Context, server string, in CreateDatabaseInput, u *UnconfirmedCreateError) (*Database, error) {
+	return awaitLost(ctx, cl, u, func(lctx context.Context) (*Database, error) {
+		at := cl.now()
+		dbs, err := cl.fetchDatabases(lctx, server, true)
+		if err != nil {
+			return nil, err
+		}
+		cl.snaps.replace(server, dbs, at)
+		if db := findCreated(dbs, in); db != nil {
+			if db.HostID == "" {
+				db.HostID = in.HostID
+			}
+			cl.log.Warn(ctx, "an unanswered create was applied; using the database it made",
+				map[string]any{"server": server, "database_id": db.ID, "lookups": u.Lookups + 1})
+			return db, nil
+		}
+		return nil, nil
+	})
+}
+
+// awaitLost looks for what an unanswered create made, with look, until it is found. When ctx
+// ends first, it looks once more, in a moment of its own (the deadline may be what ended the
+// create), and then returns u, filled in. look returns nil without an error for "not yet".
+func awaitLost[T any](ctx context.Context, cl *Client, u *UnconfirmedCreateError, look func(context.Context) (*T, error)) (*T, error) {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, lookupWithoutDeadline)
@@ -250,24 +330,16 @@ func (cl *Client) awaitCreated(ctx context.Context, server string, in CreateData
 		if last {
 			lctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), cl.timeout)
 		}
-		at := cl.now()
-		dbs, err := cl.fetchDatabases(lctx, server, true)
+		found, err := look(lctx)
 		cancel()
-		if err == nil {
-			cl.snaps.replace(server, dbs, at)
-		}
 		if err != nil && !last && ctx.Err() != nil {
 			continue // the call's time ran out during this lookup: the last one is next
 		}
 		u.Lookups++
 		u.Waited = time.Since(start)
 		u.LookupErr = err
-		if err == nil {
-			if db := findCreated(dbs, in); db != nil {
-				cl.log.Warn(ctx, "an unanswered create was applied; using the database it made",
-					map[string]any{"server": server, "database_id": db.ID, "lookups": u.Lookups})
-				return db, nil
-			}
+		if found != nil {
+			return found, nil
 		}
 		if last || IsNotFound(err) || IsUnauthorized(err) || IsForbidden(err) {
 			return nil, u
@@ -282,13 +354,14 @@ func (cl *Client) awaitCreated(ctx context.Context, server string, in CreateData
 }
 
 // UnconfirmedCreateError is a create that may have reached the panel without an answer
-// coming back, whose database did not appear on the server before the call's time ran out.
-// The panel may still finish it: nothing is sent again, and the next create of the same
-// name finds the database and refuses with a *NameTakenError that names it.
+// coming back, whose database (or database host) did not appear before the call's time ran
+// out. The panel may still finish it: nothing is sent again, and the next create of the same
+// database name finds the database and refuses with a *NameTakenError that names it.
 type UnconfirmedCreateError struct {
 	Operation string
-	Server    string
-	// Name is the requested name, without the s{N}_ prefix.
+	// Server is the database's server; "" for a database host.
+	Server string
+	// Name is the requested name: a database's without the s{N}_ prefix, or a host's.
 	Name string
 	// Cause is the failed attempt: a timeout, a lost connection or a gateway's 5xx.
 	Cause error
@@ -304,14 +377,18 @@ type UnconfirmedCreateError struct {
 
 func (e *UnconfirmedCreateError) Error() string {
 	msg := e.Cause.Error()
+	what, where, list := "database", "on server "+e.Server, "the server's databases"
+	if e.Server == "" {
+		what, where, list = "database host", "in the panel", "database hosts"
+	}
 	if e.Unlisted {
-		return msg + ". The API key may not list the server's databases, so whether the panel made the database " +
-			"cannot be told; the panel may still finish the create"
+		return msg + fmt.Sprintf(". The API key may not list %s, so whether the panel made the %s "+
+			"cannot be told; the panel may still finish the create", list, what)
 	}
 	if e.Lookups == 1 {
-		msg += fmt.Sprintf(". The database did not appear on server %s in 1 lookup", e.Server)
+		msg += fmt.Sprintf(". The %s did not appear %s in 1 lookup", what, where)
 	} else {
-		msg += fmt.Sprintf(". The database did not appear on server %s in %d lookups over %s", e.Server, e.Lookups,
+		msg += fmt.Sprintf(". The %s did not appear %s in %d lookups over %s", what, where, e.Lookups,
 			e.Waited.Round(time.Second))
 	}
 	if e.LookupErr != nil {
@@ -322,12 +399,12 @@ func (e *UnconfirmedCreateError) Error() string {
 
 func (e *UnconfirmedCreateError) Unwrap() error { return e.Cause }
 
-// findCreated finds a database the create in may have made: the requested name and remote.
-// Another database of that name may be listed first, made by a create from elsewhere that
-// overlapped this one on another database host.
+// findCreated finds a database the create in may have made: the requested name and remote,
+// and host where both are known. Another database of that name may be listed first, made by
+// a create from elsewhere that overlapped this one on another database host.
 func findCreated(dbs []Database, in CreateDatabaseInput) *Database {
 	for i := range dbs {
-		if db := findStored(dbs[i:i+1], in.Name); db != nil && db.Remote == in.Remote {
+		if db := findStored(dbs[i:i+1], in.Name); db != nil && db.Remote == in.Remote && sameHost(db.HostID, in.HostID) {
 			return db
 		}
 	}
@@ -350,6 +427,12 @@ func findStored(dbs []Database, name string) *Database {
 		return &dbs[i]
 	}
 	return nil
+}
+
+// sameHost reports whether a listed database may be on the host a create asked for: the
+// client API's list does not tell hosts.
+func sameHost(listed, asked string) bool {
+	return listed == "" || asked == "" || listed == asked
 }
 
 // FindDatabase returns the database with the given id, or nil.
@@ -412,8 +495,18 @@ func (l *serverLocks) acquire(ctx context.Context, server string) (func(), error
 }
 
 // RotateDatabasePassword sets a new random password for the database's user and returns the
-// database with it (when the key may view passwords).
+// database with it (when the key may view passwords). With an application key, a database
+// that is not the server's is not found (IsNotFound), and nothing is sent (ownedID).
 func (cl *Client) RotateDatabasePassword(ctx context.Context, server, id string) (*Database, error) {
+	return retrySwitched(func() (*Database, error) {
+		if cl.Kind() == ApplicationKey {
+			return cl.rotateApp(ctx, server, id)
+		}
+		return cl.rotateClient(ctx, server, id)
+	})
+}
+
+func (cl *Client) rotateClient(ctx context.Context, server, id string) (*Database, error) {
 	defer cl.shared.write(server)()
 	var item databaseItem
 	_, err := cl.do(ctx, call{
@@ -429,8 +522,20 @@ func (cl *Client) RotateDatabasePassword(ctx context.Context, server, id string)
 }
 
 // DeleteDatabase drops the database and its user. A database that is already gone is not an
-// error, so a delete whose answer was lost can be retried safely.
+// error, so a delete whose answer was lost can be retried safely. With an application key, a
+// database that is not the server's is gone as far as the server goes: nothing is sent
+// (ownedID), so another server's database is never dropped.
 func (cl *Client) DeleteDatabase(ctx context.Context, server, id string) error {
+	_, err := retrySwitched(func() (struct{}, error) {
+		if cl.Kind() == ApplicationKey {
+			return struct{}{}, cl.deleteApp(ctx, server, id)
+		}
+		return struct{}{}, cl.deleteClient(ctx, server, id)
+	})
+	return err
+}
+
+func (cl *Client) deleteClient(ctx context.Context, server, id string) error {
 	defer cl.shared.write(server)()
 	_, err := cl.do(ctx, call{
 		op:     fmt.Sprintf("delete database %s on server %s", id, server),

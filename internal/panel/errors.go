@@ -20,6 +20,31 @@ const (
 	CodeNotFound            = "NotFoundHttpException"
 	CodeAuthentication      = "AuthenticationException"
 	CodeThrottle            = "ThrottleRequestsException"
+	// CodeTwoFactorRequired is Pterodactyl's refusal of a key whose user has no second factor
+	// on a panel that requires one; only the application API checks it for keys.
+	CodeTwoFactorRequired = "TwoFactorAuthRequiredException"
+)
+
+// Details the panels answer with, where the code alone does not tell the case.
+const (
+	// detailApplicationKey is the 403 for an application key on the client API.
+	detailApplicationKey = "You are attempting to use an application API key on an endpoint that requires a client API key."
+	// detailNotAdmin is the 403 for a user who is not a root admin on the application API.
+	detailNotAdmin = "This account does not have permission to access the API."
+	// detailTwoFactor is the 400 of CodeTwoFactorRequired.
+	detailTwoFactor = "Two-factor authentication is required on this account in order to access this endpoint."
+)
+
+// Errors returned before anything is sent.
+var (
+	// ErrHostRequired means a create through the application API has no database host: that
+	// API makes the caller choose one (CreateDatabaseInput.HostID).
+	ErrHostRequired = errors.New("the application API creates a database only on a database host chosen by the " +
+		"caller, and none was given")
+	// ErrNoHostAPI means the panel is Pterodactyl, whose APIs cannot list or manage database
+	// hosts: only Pelican's application API can.
+	ErrNoHostAPI = errors.New("the panel is Pterodactyl, which has no API for database hosts (Pelican's " +
+		"application API has one): manage them in the panel's admin area")
 )
 
 // ErrorItem is one element of the panel's error envelope.
@@ -99,7 +124,9 @@ func (e *APIError) Error() string {
 // redirect to a login page, a proxy's error page. The body is never included, since it may be
 // large or carry unrelated content.
 type NotPanelError struct {
-	Operation   string
+	Operation string
+	// API is the panel API the request was for: "client API" or "application API".
+	API         string
 	URL         string
 	StatusCode  int
 	ContentType string
@@ -117,9 +144,13 @@ func (e *NotPanelError) Error() string {
 	default:
 		what = fmt.Sprintf("HTTP %d with a body that is not JSON", e.StatusCode)
 	}
-	return fmt.Sprintf("%s: %s does not look like a Pterodactyl or Pelican client API: it answered %s; "+
+	api := e.API
+	if api == "" {
+		api = clientAPI.String()
+	}
+	return fmt.Sprintf("%s: %s does not look like a Pterodactyl or Pelican %s: it answered %s; "+
 		"check that panel_url is the panel's base URL (for example https://panel.example.com) and "+
-		"that no proxy or login page sits in front of it", e.Operation, e.URL, what)
+		"that no proxy or login page sits in front of it", e.Operation, e.URL, api, what)
 }
 
 // statusIs reports whether err is an APIError with the given status.
@@ -135,8 +166,60 @@ func codeIs(err error, code string) bool {
 }
 
 // IsNotFound reports whether the panel answered 404: the server or database does not exist,
-// or the API key's user cannot see it (the panel never answers 403 for that).
-func IsNotFound(err error) bool { return statusIs(err, http.StatusNotFound) }
+// or the API key's user cannot see it (the panel never answers 403 for that). It is also true
+// where the client decided so from an answer: no server matched a filter of the application
+// API exactly, or a database belongs to another server than the one named.
+func IsNotFound(err error) bool {
+	var gone *goneError
+	return statusIs(err, http.StatusNotFound) || errors.As(err, &gone)
+}
+
+// goneError is a not-found the client found out itself (IsNotFound).
+type goneError struct {
+	operation string
+	why       string
+}
+
+func (e *goneError) Error() string { return e.operation + ": " + e.why }
+
+// NotAdminError is the application API refusing a key whose user is not a root admin: a
+// client key of an ordinary user, used for what only the application API can do (choosing a
+// database's host, database hosts). It wraps the panel's 403, so IsForbidden holds too.
+type NotAdminError struct {
+	Operation string
+	Err       error
+}
+
+func (e *NotAdminError) Error() string {
+	return fmt.Sprintf("%s: the panel's application API refused the API key because its user is not a panel "+
+		"administrator (%q). Choosing a database host and managing database hosts need the key of a root "+
+		"admin: an application key, or a client key of a root admin", e.Operation, detailNotAdmin)
+}
+
+func (e *NotAdminError) Unwrap() error { return e.Err }
+
+// IsNotAdmin reports that the application API refused the key's user as not an administrator.
+func IsNotAdmin(err error) bool {
+	var na *NotAdminError
+	return errors.As(err, &na)
+}
+
+// IsTwoFactorRequired reports that Pterodactyl refused the key because its user has no
+// second factor and the panel requires one (400): the user must enable two-factor
+// authentication on their account.
+func IsTwoFactorRequired(err error) bool {
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusBadRequest {
+		return false
+	}
+	return apiErr.Code() == CodeTwoFactorRequired || strings.Contains(apiErr.Detail(), detailTwoFactor)
+}
+
+// detailIs reports whether err is an APIError with the given status whose detail is text.
+func detailIs(err error, status int, text string) bool {
+	var apiErr *APIError
+	return errors.As(err, &apiErr) && apiErr.StatusCode == status && strings.TrimSpace(apiErr.Detail()) == text
+}
 
 // IsConflict reports whether the server's state blocks the request (409): suspended,
 // installing, restoring a backup, transferring, or its node is under maintenance.

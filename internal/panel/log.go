@@ -20,13 +20,16 @@ func (nopLogger) Warn(context.Context, string, map[string]any)  {}
 
 const redacted = "[redacted]"
 
-// redact removes the API key from s. Nothing the client builds puts the key anywhere but the
-// Authorization header; this guards text that comes from elsewhere (transport errors).
-func (cl *Client) redact(s string) string {
-	if cl.apiKey == "" {
-		return s
+// redact removes the API key, and the call's other secrets, from s. Nothing the client builds
+// puts the key anywhere but the Authorization header, or a secret anywhere but the request
+// body; this guards text that comes from elsewhere (transport errors, the panel's messages).
+func (cl *Client) redact(s string, secrets ...string) string {
+	for _, secret := range append([]string{cl.apiKey}, secrets...) {
+		if secret != "" {
+			s = strings.ReplaceAll(s, secret, redacted)
+		}
 	}
-	return strings.ReplaceAll(s, cl.apiKey, redacted)
+	return s
 }
 
 // redactURL renders u for messages: without a query, which is the only place a caller could

@@ -21,6 +21,9 @@ import (
 //     of the key's user. Every answer carries X-RateLimit-Limit and X-RateLimit-Remaining; a
 //     429 adds Retry-After and X-RateLimit-Reset. When none is left and the end is unknown,
 //     one request is let through to ask, and the others wait for its answer.
+//   - the application API has a limit of its own (240 a minute on Pterodactyl, 256 on
+//     Pelican), counted apart from the client API's and told by the same headers. Each API
+//     has its own pacer (Client.pacer), so a used-up window of one never holds the other back.
 //   - Pelican's create limit (2 a minute per server) shows only in its 429s, whose
 //     X-RateLimit-Limit is its own. Once one was seen, the client counts its creates per
 //     window and waits for the next window itself.
@@ -38,8 +41,8 @@ const windowMargin = time.Second
 // first request slower than that (a large list, a slow panel) stops holding the others back.
 const firstAnswerGrace = time.Second
 
-// pacer holds what the panel's answers told about its rate-limit windows. A count of -1
-// means unknown; New sets the client API window's.
+// pacer holds what the panel's answers told about the rate-limit windows of one API. A count
+// of -1 means unknown; New sets the general windows'.
 type pacer struct {
 	mu      sync.Mutex
 	general generalWindow
@@ -47,7 +50,7 @@ type pacer struct {
 	changed chan struct{}            // closed and replaced whenever an answer arrives
 }
 
-// generalWindow is the client API limit, shared by every request of the key.
+// generalWindow is an API's limit, shared by every request of the key to that API.
 type generalWindow struct {
 	limit int // X-RateLimit-Limit; 0 until an answer says
 	// left is the lowest X-RateLimit-Remaining answered in this window, -1 while unknown.
@@ -76,6 +79,7 @@ type createWindow struct {
 
 // ticket is one request let through: what its answer must be matched with.
 type ticket struct {
+	p      *pacer // the pacer of the request's API
 	epoch  uint64
 	alone  bool   // nothing else was in flight from when it went until its answer
 	create string // serverKey of a create, "" for other requests
@@ -103,7 +107,7 @@ func (p *pacer) wakeup() <-chan struct{} {
 // take lets a request through. p.mu is held.
 func (p *pacer) take(create string) *ticket {
 	g := &p.general
-	t := &ticket{epoch: g.epoch, alone: g.inflight == 0, create: create}
+	t := &ticket{p: p, epoch: g.epoch, alone: g.inflight == 0, create: create}
 	if g.solo != nil {
 		g.solo.alone = false
 	}
@@ -154,6 +158,9 @@ func (w *createWindow) end() {
 	w.resetAt = time.Time{}
 }
 
+// pacer returns the pacer of an API: each API's limit is counted apart.
+func (cl *Client) pacer(a api) *pacer { return &cl.pace[a] }
+
 // admit waits until c may be sent without being refused, as far as the client knows, and
 // returns its ticket. A wait that would outlast what the call may wait (its deadline, or
 // MaxRetryWait) is not started: the request goes, and the panel's answer decides.
@@ -163,7 +170,7 @@ func (cl *Client) admit(ctx context.Context, c call) (*ticket, error) {
 			return nil, err
 		}
 	}
-	p := &cl.pace
+	p := cl.pacer(c.api)
 	for {
 		p.mu.Lock()
 		now := cl.now()
@@ -178,7 +185,7 @@ func (cl *Client) admit(ctx context.Context, c call) (*ticket, error) {
 		case !g.resetAt.IsZero():
 			end, limit := g.resetAt, g.limit
 			p.mu.Unlock()
-			if err := cl.waitFor(ctx, c, end, "the client API", limit); err != nil {
+			if err := cl.waitFor(ctx, c, end, "the "+c.api.String(), limit); err != nil {
 				if errors.Is(err, errUnaffordable) {
 					return cl.takeNow(c), nil
 				}
@@ -222,14 +229,15 @@ func (p *pacer) await(ctx context.Context, c call, ch <-chan struct{}, first boo
 }
 
 func (cl *Client) takeNow(c call) *ticket {
-	cl.pace.mu.Lock()
-	defer cl.pace.mu.Unlock()
-	return cl.pace.take(c.createOn)
+	p := cl.pacer(c.api)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.take(c.createOn)
 }
 
 // admitCreate waits for a free create slot on the server, once its limit is known.
 func (cl *Client) admitCreate(ctx context.Context, c call) error {
-	p := &cl.pace
+	p := cl.pacer(c.api)
 	for {
 		p.mu.Lock()
 		now := cl.now()
@@ -292,7 +300,7 @@ func (cl *Client) sleepUntil(ctx context.Context, t time.Time) error {
 // observe records what the answer to t tells about the windows. status is 0 and h nil when no
 // answer came.
 func (cl *Client) observe(t *ticket, status int, h http.Header) {
-	p := &cl.pace
+	p := t.p
 	now := cl.now()
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -352,7 +360,7 @@ func (cl *Client) windowOver(t *ticket) {
 	if t.reset.IsZero() {
 		return
 	}
-	p := &cl.pace
+	p := t.p
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	defer p.broadcast()

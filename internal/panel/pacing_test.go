@@ -181,12 +181,12 @@ func TestClientLimitOnCreateIsNotACreateLimit(t *testing.T) {
 	if !IsRateLimited(err) {
 		t.Fatalf("error = %v, want rate limited", err)
 	}
-	c.pace.mu.Lock()
-	defer c.pace.mu.Unlock()
-	if w := c.pace.creates["1a7ce997"]; w == nil || w.limit != 0 || w.left != -1 {
+	c.pace[clientAPI].mu.Lock()
+	defer c.pace[clientAPI].mu.Unlock()
+	if w := c.pace[clientAPI].creates["1a7ce997"]; w == nil || w.limit != 0 || w.left != -1 {
 		t.Fatalf("create window = %+v, want it unknown", w)
 	}
-	if g := c.pace.general; g.limit != 720 || g.left != 0 || g.resetAt.IsZero() {
+	if g := c.pace[clientAPI].general; g.limit != 720 || g.left != 0 || g.resetAt.IsZero() {
 		t.Fatalf("client window = %+v, want 720 with none left until a known end", g)
 	}
 }
@@ -254,11 +254,11 @@ func TestAnswersFromAnEndedWindowAreIgnored(t *testing.T) {
 	}
 	next := admitted(t, c, list) // the first of the new window
 	c.observe(slow, 200, rateHeaders(10, 0, 0))
-	if left := c.pace.general.left; left != 10 {
+	if left := c.pace[clientAPI].general.left; left != 10 {
 		t.Fatalf("left = %d after a late answer from the ended window, want the new window's 10", left)
 	}
 	c.observe(next, 200, rateHeaders(10, 9, 0))
-	if left := c.pace.general.left; left != 9 {
+	if left := c.pace[clientAPI].general.left; left != 9 {
 		t.Fatalf("left = %d, want 9 from the new window's own answer", left)
 	}
 }
@@ -273,11 +273,11 @@ func TestALoneRequestMayRaiseTheCount(t *testing.T) {
 	a, b := admitted(t, c, list), admitted(t, c, list)
 	c.observe(a, 200, rateHeaders(10, 1, 0))
 	c.observe(b, 200, rateHeaders(10, 2, 0)) // older news, out of order
-	if left := c.pace.general.left; left != 1 {
+	if left := c.pace[clientAPI].general.left; left != 1 {
 		t.Fatalf("left = %d, want 1: the count only falls while requests overlap", left)
 	}
 	c.observe(admitted(t, c, list), 200, rateHeaders(10, 9, 0))
-	if left := c.pace.general.left; left != 9 {
+	if left := c.pace[clientAPI].general.left; left != 9 {
 		t.Fatalf("left = %d after a lone request's answer of 9, want 9", left)
 	}
 }
@@ -287,7 +287,7 @@ func TestALoneRequestMayRaiseTheCount(t *testing.T) {
 func TestCreateSlotIsRefundedAfterAClientLimit429(t *testing.T) {
 	c, _ := pacerClient(t)
 	c.observe(admitted(t, c, call{op: "list"}), 200, rateHeaders(720, 700, 0))
-	w := c.pace.window("1a7ce997")
+	w := c.pace[clientAPI].window("1a7ce997")
 	w.limit, w.left = 2, 2
 	create := call{op: "create", createOn: "1a7ce997"}
 	tk := admitted(t, c, create)
@@ -310,7 +310,7 @@ func TestWorkedOutCreateWindowsArePadded(t *testing.T) {
 		waitedUntil = append(waitedUntil, t)
 		return clock.advanceTo(ctx, t)
 	}
-	w := c.pace.window("1a7ce997")
+	w := c.pace[clientAPI].window("1a7ce997")
 	w.limit, w.left = 2, 2
 	start := clock.Now()
 	create := call{op: "create", createOn: "1a7ce997", untilDeadline: true}

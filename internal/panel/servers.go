@@ -8,7 +8,7 @@ import (
 	"strings"
 )
 
-// Server is what the client API tells about a server.
+// Server is what the client API, or the application API, tells about a server.
 type Server struct {
 	Identifier string // the 8-character short identifier
 	UUID       string
@@ -68,8 +68,12 @@ type serverEnvelope struct {
 	} `json:"meta"`
 }
 
-// fetchServer reads one server from the panel (GetServer keeps the answer).
+// fetchServer reads one server from the panel, through the API of the key's kind
+// (GetServer keeps the answer).
 func (cl *Client) fetchServer(ctx context.Context, server string) (*Server, error) {
+	if cl.Kind() == ApplicationKey {
+		return cl.fetchAppServer(ctx, server)
+	}
 	var env serverEnvelope
 	_, err := cl.do(ctx, call{
 		op:     "read server " + server,

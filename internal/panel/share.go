@@ -73,6 +73,19 @@ func (s *listShare) lookup(k listKey, now time.Time) (uint64, []Database, bool) 
 	return gen, h.dbs, true
 }
 
+// holds reports whether a list the share keeps for the server has database id, however old:
+// it tells only that the database is the server's.
+func (s *listShare) holds(server, id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, include := range []bool{false, true} {
+		if h, ok := s.held[listKey{server, include}]; ok && FindDatabase(h.dbs, id) != nil {
+			return true
+		}
+	}
+	return false
+}
+
 // keep holds an answer fetched in generation gen from a request sent at at, unless a write
 // has begun since.
 func (s *listShare) keep(k listKey, gen uint64, at time.Time, dbs []Database) {

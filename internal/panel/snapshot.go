@@ -47,8 +47,13 @@ type snapshot struct {
 
 // GetServer reads one server by short identifier or UUID, once per Client: later calls get the
 // first answer. It works whatever the server's state; a server the key's user cannot see
-// answers 404 (IsNotFound), which is not kept.
+// answers 404 (IsNotFound), which is not kept. With an application key the server is found
+// through the application API's server list (fetchAppServer); its Permissions are ["*"].
 func (cl *Client) GetServer(ctx context.Context, server string) (*Server, error) {
+	return retrySwitched(func() (*Server, error) { return cl.getServer(ctx, server) })
+}
+
+func (cl *Client) getServer(ctx context.Context, server string) (*Server, error) {
 	if cl.shared.off {
 		return cl.fetchServer(ctx, server)
 	}
@@ -100,7 +105,7 @@ func (s *Server) clone() *Server {
 // kept current with its own creates and deletes. They carry no passwords. Use it for names and
 // counts; ListDatabases reads the panel.
 func (cl *Client) KnownDatabases(ctx context.Context, server string) ([]Database, error) {
-	snap, err := cl.snapshot(ctx, server, false)
+	snap, err := retrySwitched(func() (snapshot, error) { return cl.snapshot(ctx, server, false) })
 	if err != nil {
 		return nil, err
 	}
@@ -111,6 +116,10 @@ func (cl *Client) KnownDatabases(ctx context.Context, server string) ([]Database
 // nil. It asks the panel again only when the snapshot says taken and is older than
 // confirmAfter.
 func (cl *Client) TakenName(ctx context.Context, server, name string) (*Database, error) {
+	return retrySwitched(func() (*Database, error) { return cl.takenName(ctx, server, name) })
+}
+
+func (cl *Client) takenName(ctx context.Context, server, name string) (*Database, error) {
 	snap, err := cl.snapshot(ctx, server, false)
 	if err != nil {
 		return nil, err
@@ -155,7 +164,7 @@ func (cl *Client) snapshot(ctx context.Context, server string, fresh bool) (snap
 		at := cl.now()
 		dbs, err := cl.fetchDatabases(fctx, server, false)
 		switch {
-		case IsForbidden(err):
+		case IsForbidden(err) && !kindSwitched(err):
 			s.set(key, &snapshot{err: err})
 		case err == nil:
 			s.set(key, &snapshot{dbs: dbs, at: at})

@@ -1,0 +1,633 @@
+package panel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// The application (admin) API (panel-api.md §12). With an application key every database
+// call goes through it, behind the same methods as the client API; with a client key only
+// what the client API cannot do does (a create on a chosen host, database hosts), which the
+// panel allows when the key's user is a root admin. It differs from the client API in ways
+// this file hides:
+//
+//   - servers are addressed by internal id, found with a filter on the short identifier or
+//     the UUID, which matches partially: the answer is compared exactly;
+//   - database ids are numeric, and a create must name a database host;
+//   - reset-password answers 204 without the password: one GET reads it;
+//   - Pterodactyl looks a database up by id on every server, whatever server the path names:
+//     nothing is done to a database before it is known to be the server's (ownedID), and an
+//     answer about another server's database is taken for a 404.
+
+// KeyKind says which of the panel's APIs an API key is for.
+type KeyKind int
+
+const (
+	// ClientKey is a client (account) key: ptlc_ on Pterodactyl, pacc_ on Pelican (plcn_
+	// before beta25), or a key without a known prefix, made before prefixes existed.
+	ClientKey KeyKind = iota
+	// ApplicationKey is an application (admin) key: ptla_ on Pterodactyl, papp_ on Pelican
+	// (peli_ before beta25).
+	ApplicationKey
+)
+
+func (k KeyKind) String() string {
+	if k == ApplicationKey {
+		return "application key"
+	}
+	return "client key"
+}
+
+// Flavor is the kind of panel: Pterodactyl or its fork Pelican.
+type Flavor int
+
+const (
+	// Pterodactyl is also what a key without a known prefix is taken for: only Pterodactyl
+	// made keys without one.
+	Pterodactyl Flavor = iota
+	// Pelican is the fork, which alone has an API for database hosts.
+	Pelican
+)
+
+func (f Flavor) String() string {
+	if f == Pelican {
+		return "Pelican"
+	}
+	return "Pterodactyl"
+}
+
+// keyPrefixes are the identifiers' prefixes the panels give their keys.
+var keyPrefixes = []struct {
+	prefix string
+	kind   KeyKind
+	flavor Flavor
+}{
+	{"ptlc_", ClientKey, Pterodactyl},
+	{"ptla_", ApplicationKey, Pterodactyl},
+	{"pacc_", ClientKey, Pelican},
+	{"papp_", ApplicationKey, Pelican},
+	{"plcn_", ClientKey, Pelican},
+	{"peli_", ApplicationKey, Pelican},
+}
+
+func knownPrefix(apiKey string) bool {
+	for _, p := range keyPrefixes {
+		if strings.HasPrefix(apiKey, p.prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// KindOf tells an API key's kind from its prefix. A key without a known prefix is taken for a
+// client key; a Client corrects that from the panel's first refusal (Client.Kind).
+func KindOf(apiKey string) KeyKind {
+	for _, p := range keyPrefixes {
+		if strings.HasPrefix(apiKey, p.prefix) {
+			return p.kind
+		}
+	}
+	return ClientKey
+}
+
+// FlavorOf tells the panel's flavor from an API key's prefix: Pelican for its prefixes,
+// Pterodactyl otherwise. Pelican keeps the keys of a Pterodactyl panel it was migrated from,
+// so a Client corrects it from the panel's answers where they prove otherwise
+// (Client.Flavor).
+func FlavorOf(apiKey string) Flavor {
+	for _, p := range keyPrefixes {
+		if strings.HasPrefix(apiKey, p.prefix) {
+			return p.flavor
+		}
+	}
+	return Pterodactyl
+}
+
+// Kind returns the API key's kind: from its prefix, or, for a key without a known prefix,
+// ApplicationKey once the client API has refused it as one.
+func (cl *Client) Kind() KeyKind {
+	if cl.appKey.Load() {
+		return ApplicationKey
+	}
+	return ClientKey
+}
+
+// Flavor returns the panel's flavor: from the key's prefix, corrected once the panel refused
+// Pterodactyl's spelling of a server filter.
+func (cl *Client) Flavor() Flavor {
+	if cl.pelican.Load() {
+		return Pelican
+	}
+	return Pterodactyl
+}
+
+// explain turns the refusals particular to one API into what they mean: on the client API, a
+// key without a known prefix refused as an application key switches the Client to the
+// application API (*kindSwitchedError); on the application API, a user who is not an admin is
+// a *NotAdminError.
+func (cl *Client) explain(ctx context.Context, c call, err error) error {
+	switch {
+	case c.api == clientAPI && cl.kindGuessed && detailIs(err, http.StatusForbidden, detailApplicationKey):
+		if cl.appKey.CompareAndSwap(false, true) {
+			cl.log.Warn(ctx, "the API key is an application key: using the application API", map[string]any{"operation": c.op})
+		}
+		return &kindSwitchedError{err: err}
+	case c.api == applicationAPI && detailIs(err, http.StatusForbidden, detailNotAdmin):
+		return &NotAdminError{Operation: c.op, Err: err}
+	}
+	return err
+}
+
+// kindSwitchedError is the client API refusing a key without a known prefix as an
+// application key. The Client has switched to the application API since, where the call is
+// made again (retrySwitched). Nothing was applied: the refusal comes before the controller.
+type kindSwitchedError struct{ err error }
+
+func (e *kindSwitchedError) Error() string { return e.err.Error() }
+func (e *kindSwitchedError) Unwrap() error { return e.err }
+
+func kindSwitched(err error) bool {
+	var ks *kindSwitchedError
+	return errors.As(err, &ks)
+}
+
+// retrySwitched runs f, and once more if the key turned out to be an application key: f
+// looks at Kind, so the second run goes through the application API.
+func retrySwitched[T any](f func() (T, error)) (T, error) {
+	v, err := f()
+	if kindSwitched(err) {
+		return f()
+	}
+	return v, err
+}
+
+// Server filters of the application API's server list. The panels spell the short
+// identifier's filter differently; refusing the other spelling is a 400 that names it.
+const (
+	filterUUID       = "uuid"
+	filterShortCamel = "uuidShort"  // Pterodactyl, and Pelican's early betas
+	filterShortSnake = "uuid_short" // Pelican
+)
+
+// shortFilter is the spelling of the short-identifier filter this panel takes.
+func (cl *Client) shortFilter() string {
+	if cl.Flavor() == Pelican && !cl.camelFilter.Load() {
+		return filterShortSnake
+	}
+	return filterShortCamel
+}
+
+// filterRefused reports the panel refusing a filter as not allowed (400, naming it).
+func filterRefused(err error, filter string) bool {
+	var apiErr *APIError
+	return errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusBadRequest && !IsTwoFactorRequired(err) &&
+		strings.Contains(apiErr.Detail(), filter)
+}
+
+// learnFilter records that the panel refused filter: every Pterodactyl takes uuidShort, so
+// refusing it proves the panel is Pelican; refusing uuid_short only says this Pelican is an
+// early one.
+func (cl *Client) learnFilter(filter string) {
+	if filter == filterShortCamel {
+		cl.pelican.Store(true)
+		cl.camelFilter.Store(false)
+		return
+	}
+	cl.camelFilter.Store(true)
+}
+
+type appServerList struct {
+	Data []struct {
+		Attributes appServerAttributes `json:"attributes"`
+	} `json:"data"`
+}
+
+type appServerAttributes struct {
+	ID            int     `json:"id"`
+	UUID          string  `json:"uuid"`
+	Identifier    string  `json:"identifier"`
+	Name          string  `json:"name"`
+	Status        *string `json:"status"`
+	Suspended     bool    `json:"suspended"`
+	FeatureLimits struct {
+		Databases *int `json:"databases"`
+	} `json:"feature_limits"`
+}
+
+func (a *appServerAttributes) toServer() *Server {
+	var status string
+	if a.Status != nil {
+		status = *a.Status
+	}
+	return &Server{
+		Identifier:    a.Identifier,
+		UUID:          a.UUID,
+		InternalID:    a.ID,
+		Name:          a.Name,
+		DatabaseLimit: a.FeatureLimits.Databases,
+		Status:        status,
+		Suspended:     a.Suspended || status == "suspended",
+		Installing:    status == "installing" || status == "install_failed",
+		// The application API lets an admin do everything, and checks no server state.
+		Permissions: []string{"*"},
+	}
+}
+
+// fetchAppServer finds a server through the application API. Like the client API since
+// Pterodactyl 1.8, 8 characters are a short identifier and anything else a UUID. The panel's
+// filters match partially, so only a server whose identifier or UUID is the one asked for is
+// taken; none is a not-found.
+func (cl *Client) fetchAppServer(ctx context.Context, server string) (*Server, error) {
+	op := "read server " + server
+	want := strings.ToLower(server)
+	filter := filterUUID
+	if len(want) == 8 {
+		filter = cl.shortFilter()
+	}
+	var list appServerList
+	read := func(filter string) error {
+		_, err := cl.do(ctx, call{
+			op: op, api: applicationAPI, method: http.MethodGet, path: "/servers",
+			query: url.Values{"filter[" + filter + "]": {want}},
+		}, &list)
+		return err
+	}
+	err := read(filter)
+	if filter != filterUUID && filterRefused(err, filter) {
+		cl.learnFilter(filter)
+		filter = cl.shortFilter()
+		err = read(filter)
+	}
+	if err != nil {
+		return nil, err
+	}
+	for i := range list.Data {
+		a := &list.Data[i].Attributes
+		got := a.UUID
+		if filter != filterUUID {
+			got = a.Identifier
+		}
+		if strings.EqualFold(got, want) {
+			return a.toServer(), nil
+		}
+	}
+	return nil, &goneError{operation: op, why: "the panel has no server with the identifier or UUID " + server}
+}
+
+// appServerID returns the server's internal id, which the application API addresses it by.
+func (cl *Client) appServerID(ctx context.Context, server string) (int, error) {
+	srv, err := cl.getServer(ctx, server)
+	if err != nil {
+		return 0, err
+	}
+	return srv.InternalID, nil
+}
+
+func appDatabasesPath(serverID int) string {
+	return "/servers/" + strconv.Itoa(serverID) + "/databases"
+}
+
+func appDatabasePath(serverID int, id string) string {
+	return appDatabasesPath(serverID) + "/" + url.PathEscape(id)
+}
+
+// appDatabaseAttributes is a database as the application API shows it. host is the database
+// host's id; the host itself is the host include, a null_resource for a key that may not
+// read database hosts.
+type appDatabaseAttributes struct {
+	ID             opaqueID `json:"id"`
+	Server         opaqueID `json:"server"`
+	Host           opaqueID `json:"host"`
+	Database       string   `json:"database"`
+	Username       string   `json:"username"`
+	Remote         string   `json:"remote"`
+	MaxConnections *int     `json:"max_connections"`
+	Relationships  *struct {
+		Password *passwordInclude `json:"password"`
+		Host     *struct {
+			Object     string `json:"object"`
+			Attributes *struct {
+				Host string `json:"host"`
+				Port int    `json:"port"`
+			} `json:"attributes"`
+		} `json:"host"`
+	} `json:"relationships"`
+}
+
+type appDatabaseItem struct {
+	Attributes appDatabaseAttributes `json:"attributes"`
+}
+
+type appDatabaseList struct {
+	Data []appDatabaseItem `json:"data"`
+}
+
+// belongsTo reports whether the database is the server's. Every answer is checked: on
+// Pterodactyl the path's server does not scope the database's id.
+func (a *appDatabaseAttributes) belongsTo(serverID int) bool {
+	return string(a.Server) == strconv.Itoa(serverID)
+}
+
+func (a *appDatabaseAttributes) toDatabase() Database {
+	db := Database{
+		ID:       string(a.ID),
+		Name:     a.Database,
+		Username: a.Username,
+		Remote:   a.Remote,
+		HostID:   string(a.Host),
+	}
+	if a.MaxConnections != nil {
+		db.MaxConnections = *a.MaxConnections
+	}
+	if a.Relationships != nil {
+		db.Password, db.PasswordState = a.Relationships.Password.state()
+		if h := a.Relationships.Host; h != nil && h.Object != "null_resource" && h.Attributes != nil {
+			db.Host, db.Port = h.Attributes.Host, h.Attributes.Port
+		}
+	}
+	return db
+}
+
+// database returns the answer's database, or a not-found when it is another server's.
+func (a *appDatabaseAttributes) database(op, server string, serverID int) (Database, error) {
+	if !a.belongsTo(serverID) {
+		return Database{}, notOwned(op, server, string(a.ID))
+	}
+	return a.toDatabase(), nil
+}
+
+func notOwned(op, server, id string) error {
+	return &goneError{operation: op, why: fmt.Sprintf("server %s has no database %s", server, id)}
+}
+
+// fetchAppDatabases is fetchDatabases through the application API. The host include costs
+// nothing more and tells each database's host.
+func (cl *Client) fetchAppDatabases(ctx context.Context, server string, includePasswords bool) ([]Database, error) {
+	sid, err := cl.appServerID(ctx, server)
+	if err != nil {
+		return nil, err
+	}
+	include := "host"
+	if includePasswords {
+		include += ",password"
+	}
+	var list appDatabaseList
+	if _, err := cl.do(ctx, call{
+		op: "list databases of server " + server, api: applicationAPI, method: http.MethodGet,
+		path: appDatabasesPath(sid), query: url.Values{"include": {include}},
+	}, &list); err != nil {
+		return nil, err
+	}
+	out := make([]Database, 0, len(list.Data))
+	for i := range list.Data {
+		if a := &list.Data[i].Attributes; a.belongsTo(sid) {
+			out = append(out, a.toDatabase())
+		}
+	}
+	return out, nil
+}
+
+// getAppDatabase reads one database, the application API's only single-database GET, and
+// checks that it is the server's.
+func (cl *Client) getAppDatabase(ctx context.Context, op, server string, serverID int, id, include string) (Database, error) {
+	c := call{op: op, api: applicationAPI, method: http.MethodGet, path: appDatabasePath(serverID, id)}
+	if include != "" {
+		c.query = url.Values{"include": {include}}
+	}
+	var item appDatabaseItem
+	if _, err := cl.do(ctx, c, &item); err != nil {
+		return Database{}, err
+	}
+	return item.Attributes.database(op, server, serverID)
+}
+
+// appCreateBody is the application API's create: it takes a host, and no more than these.
+type appCreateBody struct {
+	Database string `json:"database"`
+	Remote   string `json:"remote"`
+	Host     int    `json:"host"`
+}
+
+// createVia decides which API a create goes through: the application API for an application
+// key, which must name a host, or for any key that names one.
+func (cl *Client) createVia(op string, in CreateDatabaseInput) (api, int, error) {
+	if in.HostID == "" {
+		if cl.Kind() == ApplicationKey {
+			return 0, 0, fmt.Errorf("%s: %w", op, ErrHostRequired)
+		}
+		return clientAPI, 0, nil
+	}
+	host, err := strconv.Atoi(in.HostID)
+	if err != nil || host <= 0 {
+		return 0, 0, fmt.Errorf("%s: the database host id %q is not a database host's numeric id", op, in.HostID)
+	}
+	return applicationAPI, host, nil
+}
+
+// postAppDatabase sends a create through the application API, with the password and the
+// host included in the answer. It is sent once at most (sendOnce), as through the client API.
+func (cl *Client) postAppDatabase(ctx context.Context, op, server string, in CreateDatabaseInput, host int) (Database, outcome, error) {
+	sid, err := cl.appServerID(ctx, server)
+	if err != nil {
+		return Database{}, outcome{}, err
+	}
+	var item appDatabaseItem
+	res, err := cl.do(ctx, call{
+		op: op, api: applicationAPI, method: http.MethodPost, path: appDatabasesPath(sid),
+		query: url.Values{"include": {"password,host"}}, body: appCreateBody{Database: in.Name, Remote: in.Remote, Host: host},
+		untilDeadline: true, createOn: serverKey(server), sendOnce: true,
+	}, &item)
+	if err != nil {
+		return Database{}, res, err
+	}
+	db, err := item.Attributes.database(op, server, sid)
+	return db, res, err
+}
+
+// clientView returns a database a client key made through the application API as the client
+// API shows it, the id a client key reads it by later: on Pelican the same number, on
+// Pterodactyl a hashid of it, which only the panel can compute. It is found in the client
+// API's list by its stored name, unique per server.
+func (cl *Client) clientView(ctx context.Context, op, server string, made Database) (Database, error) {
+	if cl.Flavor() == Pelican {
+		return made, nil
+	}
+	at := cl.now()
+	dbs, err := cl.fetchDatabases(ctx, server, false)
+	if err == nil {
+		cl.snaps.replace(server, dbs, at)
+		for _, db := range dbs {
+			if db.Name == made.Name {
+				made.ID = db.ID
+				if made.Host == "" {
+					made.Host, made.Port = db.Host, db.Port
+				}
+				return made, nil
+			}
+		}
+		err = errors.New("the client API does not list it")
+	}
+	return Database{}, fmt.Errorf("%s: the panel made database %s (id %s in the application API) on host %s, but "+
+		"its client API id could not be read: %w; import it by its name", op, made.Name, made.ID, made.HostID, err)
+}
+
+// ownedID makes sure that the database id is the server's before the application API acts
+// on it, and returns its numeric id. Pterodactyl finds a database by id on any server, so a
+// wrong id would rotate or delete another server's database. What the client already holds
+// (the server's snapshot, a list it keeps) answers without a request; else the snapshot is
+// listed again. Pelican scopes ids to the server itself, and answers 404. An id that is not a
+// number is a Pterodactyl hashid from the client API, which only the panel can read: the
+// database is read, and its server checked.
+func (cl *Client) ownedID(ctx context.Context, op, server string, serverID int, id string) (string, error) {
+	if _, err := strconv.ParseUint(id, 10, 63); err != nil {
+		db, err := cl.getAppDatabase(ctx, op, server, serverID, id, "")
+		if err != nil {
+			return "", err
+		}
+		return db.ID, nil
+	}
+	if cl.knows(server, id) || cl.Flavor() == Pelican {
+		return id, nil
+	}
+	_, had := cl.snaps.get(serverKey(server))
+	snap, err := cl.snapshot(ctx, server, had)
+	if err != nil {
+		return "", err
+	}
+	if FindDatabase(snap.dbs, id) == nil {
+		return "", notOwned(op, server, id)
+	}
+	return id, nil
+}
+
+// knows reports whether the client has seen database id among the server's, in its
+// snapshot or in a list it keeps. A database never moves to another server.
+func (cl *Client) knows(server, id string) bool {
+	key := serverKey(server)
+	if snap, ok := cl.snaps.get(key); ok && FindDatabase(snap.dbs, id) != nil {
+		return true
+	}
+	return cl.shared.holds(key, id)
+}
+
+// rotateApp is RotateDatabasePassword through the application API: reset-password answers
+// 204 without the password, so one GET reads the new one.
+func (cl *Client) rotateApp(ctx context.Context, server, id string) (*Database, error) {
+	op := fmt.Sprintf("rotate the password of database %s on server %s", id, server)
+	sid, err := cl.appServerID(ctx, server)
+	if err != nil {
+		return nil, err
+	}
+	if id, err = cl.ownedID(ctx, op, server, sid, id); err != nil {
+		return nil, err
+	}
+	defer cl.shared.write(server)()
+	if _, err := cl.do(ctx, call{
+		op: op, api: applicationAPI, method: http.MethodPost, path: appDatabasePath(sid, id) + "/reset-password",
+	}, nil); err != nil {
+		return nil, err
+	}
+	db, err := cl.getAppDatabase(ctx, op+": reading the new password", server, sid, id, "password,host")
+	if err != nil {
+		return nil, err
+	}
+	return &db, nil
+}
+
+// deleteApp is DeleteDatabase through the application API. A database that is not the
+// server's is gone as far as this server goes: nothing is sent.
+func (cl *Client) deleteApp(ctx context.Context, server, id string) error {
+	op := fmt.Sprintf("delete database %s on server %s", id, server)
+	sid, err := cl.appServerID(ctx, server)
+	if IsNotFound(err) {
+		return nil // the server is gone, and its databases with it
+	}
+	if err != nil {
+		return err
+	}
+	owned, err := cl.ownedID(ctx, op, server, sid, id)
+	if IsNotFound(err) {
+		cl.snaps.remove(server, id)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer cl.shared.write(server)()
+	_, err = cl.do(ctx, call{op: op, api: applicationAPI, method: http.MethodDelete, path: appDatabasePath(sid, owned)}, nil)
+	if IsNotFound(err) {
+		err = nil
+	}
+	if err == nil {
+		cl.snaps.remove(server, owned)
+	}
+	return err
+}
+
+// FindAnyForm finds a database of the server among dbs (the server's list through this
+// client) by id in either form, as a user may give it after switching key kinds: the client
+// API's id (a hashid on Pterodactyl) or the application API's number. An id in the other form
+// is read through the application API, which a Pterodactyl panel answers for both forms, and
+// matched by its stored name, unique per server. nil when it is not the server's, or when the
+// application API cannot be read with this key.
+func (cl *Client) FindAnyForm(ctx context.Context, server string, dbs []Database, id string) *Database {
+	if db := FindDatabase(dbs, id); db != nil {
+		return db
+	}
+	if cl.Flavor() == Pelican {
+		return nil // the same numbers in both APIs
+	}
+	serverID, err := cl.appServerID(ctx, server)
+	if err != nil {
+		return nil
+	}
+	db, err := cl.getAppDatabase(ctx, "find database "+id+" of server "+server, server, serverID, id, "")
+	if err != nil {
+		return nil
+	}
+	for i := range dbs {
+		if dbs[i].Name == db.Name {
+			return &dbs[i]
+		}
+	}
+	return nil
+}
+
+// OtherIDForm reports whether id is in the form the other API shows on this panel: on
+// Pterodactyl, a number where this client sees hashids, or a hashid where it sees numbers. A
+// database whose id in state is in the other form is found by its stored name instead.
+func (cl *Client) OtherIDForm(id string) bool {
+	if cl.Flavor() == Pelican {
+		return false
+	}
+	_, err := strconv.ParseUint(id, 10, 63)
+	numeric := err == nil
+	return numeric != (cl.Kind() == ApplicationKey)
+}
+
+// CheckApplicationAccess tells, before anything is written, whether this key can use the
+// application API on the server, as choosing a database host needs: it reads the server
+// there, once per server for the life of the Client. An application key reads it anyway to
+// plan; a client key's user must be a root admin (IsNotAdmin otherwise), and a missing
+// permission or the two-factor requirement come back as the panel's refusal.
+func (cl *Client) CheckApplicationAccess(ctx context.Context, server string) error {
+	if cl.Kind() == ApplicationKey {
+		_, err := cl.GetServer(ctx, server)
+		return err
+	}
+	key := serverKey(server)
+	if v, ok := cl.appAccess.Load(key); ok {
+		err, _ := v.(error)
+		return err
+	}
+	_, err := cl.fetchAppServer(ctx, server)
+	if err == nil || IsNotAdmin(err) || IsForbidden(err) || IsTwoFactorRequired(err) || IsNotFound(err) {
+		cl.appAccess.Store(key, err) // lasting answers only; a failed request may be asked again
+	}
+	return err
+}
