@@ -11,12 +11,39 @@
 # its databases on a private MariaDB started by scripts/mariadb.sh, and the demo logs in with
 # the credentials from Terraform state after each change. MARIADB=0 keeps the databases in the
 # panel's memory; MARIADB=1 fails rather than fall back to that.
+#
+# ADMIN=1 shows admin mode instead, on a Pelican panel with an application key: Terraform
+# creates a database host (pterodactyl_database_host) pointing at the private MariaDB, then a
+# database on that host (database_host_id), from examples/admin. The demo logs in with the
+# credentials from state, rotates, logs in again, and destroys. It needs MariaDB, and fails
+# when it cannot have it.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 terraform=${TERRAFORM:?set TERRAFORM to a terraform binary}
 flavor=${FLAVOR:-pterodactyl}
 mariadb_mode=${MARIADB:-auto}
+admin=
+case ${ADMIN:-} in
+  '' | 0 | no | false) ;;
+  1 | yes | true)
+    admin=1
+    # Only Pelican's application API manages database hosts.
+    if [ "$flavor" != pelican ] && [ -n "${FLAVOR:-}" ]; then
+      echo "ADMIN=1 runs on Pelican only (Pterodactyl has no API for database hosts): drop FLAVOR=$FLAVOR" >&2
+      exit 2
+    fi
+    flavor=pelican
+    case $mariadb_mode in
+      0 | no | false)
+        echo "ADMIN=1 needs MariaDB: the panel logs in to the database host it is given, so it must be a real one. Drop MARIADB=$mariadb_mode" >&2
+        exit 2
+        ;;
+    esac
+    mariadb_mode=1
+    ;;
+  *) echo "ADMIN=$ADMIN: use ADMIN=1 for admin mode, or leave it unset" >&2; exit 2 ;;
+esac
 version=0.1.0
 work=$(mktemp -d "${TMPDIR:-/tmp}/pterodactyl-demo.XXXXXX")
 panel_pid=
@@ -61,7 +88,7 @@ tf() {
 # fingerprint prints a short hash of the game database's password: enough to see it change,
 # nothing that reveals it.
 fingerprint() {
-  "$terraform" -chdir="$work/config" output -raw game_password | sha256sum | cut -c1-12
+  game_password | sha256sum | cut -c1-12
 }
 
 # output_of prints one key of a map output of the quickstart, such as usernames.game.
@@ -69,14 +96,28 @@ output_of() {
   "$terraform" -chdir="$work/config" output -json "$1" | sed -n 's/.*"'"$2"'":"\([^"]*\)".*/\1/p'
 }
 
+# game_output prints the game database's username, database_name or address (host:port):
+# from the quickstart's outputs, or from examples/admin's, which has one database.
+game_output() {
+  if [ -n "$admin" ]; then
+    "$terraform" -chdir="$work/config" output -raw "$1"
+    return
+  fi
+  case $1 in
+    username) output_of usernames game ;;
+    database_name) output_of database_names game ;;
+    address) "$terraform" -chdir="$work/config" output -raw host ;;
+  esac
+}
+
 # sql logs in to the game database as the user in state, with the password given in $1 (read
 # from state by the caller), and runs $2. The password goes to the client through an option
 # file on a pipe: never on a command line, never on disk, never printed.
 sql() {
   local password=$1 query=$2 user db address
-  user=$(output_of usernames game)
-  db=$(output_of database_names game)
-  address=$("$terraform" -chdir="$work/config" output -raw host)
+  user=$(game_output username)
+  db=$(game_output database_name)
+  address=$(game_output address)
   "$mariadb_client" --defaults-file=<(printf '[client]\nuser=%s\npassword="%s"\nhost=%s\nport=%s\n' \
     "$user" "$password" "${address%:*}" "${address##*:}") --protocol=TCP --batch --skip-column-names \
     --connect-timeout=10 -e "$query" "$db" 2>&1
@@ -107,7 +148,137 @@ refused() {
   esac
 }
 
-game_password() { "$terraform" -chdir="$work/config" output -raw game_password; }
+game_password() {
+  if [ -n "$admin" ]; then
+    "$terraform" -chdir="$work/config" output -raw password
+  else
+    "$terraform" -chdir="$work/config" output -raw game_password
+  fi
+}
+
+# admin_demo is the ADMIN=1 demo, from `terraform init` on: examples/admin, with the panel's
+# application key, against the private MariaDB.
+admin_demo() {
+  local write_only=false host_id login state_note before after left hosts_left on_host
+  # Write-only arguments came with Terraform 1.11 (OpenTofu 1.11 too); before, the sensitive
+  # password attribute carries the host's password, and state keeps it.
+  if [[ $cli_version =~ \ v([0-9]+)\.([0-9]+)\. ]] &&
+    { [ "${BASH_REMATCH[1]}" -gt 1 ] || { [ "${BASH_REMATCH[1]}" -eq 1 ] && [ "${BASH_REMATCH[2]}" -ge 11 ]; }; }; then
+    write_only=true
+  fi
+  # The host's account is the MariaDB admin that scripts/mariadb.sh made, which may create
+  # databases and users and grant them (ALL PRIVILEGES ON *.* WITH GRANT OPTION), as the
+  # account of a panel's database host must. Its password goes to Terraform through the
+  # environment: never on a command line, never printed.
+  TF_VAR_host_address=$(sed -n 's/^MARIADB_HOST=//p' "$mariadb_dir/env")
+  TF_VAR_host_port=$(sed -n 's/^MARIADB_PORT=//p' "$mariadb_dir/env")
+  TF_VAR_host_username=$(sed -n 's/^MARIADB_ADMIN_USER=//p' "$mariadb_dir/env")
+  TF_VAR_host_password=$(sed -n "s/^PTERODACTYL_TEST_MARIADB_DSN='[^:]*:\(.*\)@tcp(.*/\1/p" "$mariadb_dir/env")
+  TF_VAR_server_id=$LOCALPANEL_SERVER_ID
+  export TF_VAR_host_address TF_VAR_host_port TF_VAR_host_username TF_VAR_host_password TF_VAR_server_id
+  [ -n "$TF_VAR_host_password" ] || { echo "no admin password in $mariadb_dir/env" >&2; exit 1; }
+
+  step "$cli init: installing the provider from the local mirror"
+  cp -R "$root/examples/admin" "$work/config"
+  if [ "$write_only" != true ]; then
+    # Terraform before 1.11 refuses any value in a write-only argument, even null behind a
+    # condition: an override file moves the password to the sensitive attribute instead.
+    cat >"$work/config/password_override.tf" <<'TF'
+resource "pterodactyl_database_host" "mariadb" {
+  password_wo         = null
+  password_wo_version = null
+  password            = var.host_password
+}
+TF
+  fi
+  tf init -input=false -no-color
+
+  step "$cli apply: a database host on MariaDB ($TF_VAR_host_username@$TF_VAR_host_address:$TF_VAR_host_port), and a database on it for server $LOCALPANEL_SERVER_ID"
+  if [ "$write_only" = true ]; then
+    note "the host's password goes in password_wo, write-only ($cli_version): never stored in state"
+  else
+    note "the host's password goes in the sensitive password attribute ($cli_version has no write-only arguments; password_override.tf): state keeps it"
+  fi
+  tf apply -input=false -auto-approve -no-color
+  host_id=$("$terraform" -chdir="$work/config" output -raw database_host_id)
+  note "database host:  id $host_id"
+  # The panel logs in to a host before it saves it; the local panel logs how that went.
+  login=$(grep "database host login $TF_VAR_host_username@" "$work/panel.log" | tail -n 1)
+  case $login in
+    *" works") note "the panel's connection test before saving it: ${login#localpanel: }" ;;
+    *) cat "$work/panel.log" >&2; echo "the panel saved the database host without logging in to MariaDB" >&2; exit 1 ;;
+  esac
+  note "all hosts:      $("$terraform" -chdir="$work/config" output -json database_hosts) (the pterodactyl_database_hosts data source)"
+  note "database name:  $(game_output database_name), on host $host_id through the application API"
+  note "username:       $(game_output username)"
+  note "address:        $(game_output address)"
+  if grep -qF -- "$TF_VAR_host_password" "$work/config/terraform.tfstate"; then
+    state_note="in state (sensitive)"
+  else
+    state_note="not in state"
+  fi
+  if [ "$write_only" = true ] && [ "$state_note" != "not in state" ]; then
+    echo "the host's write-only password is in Terraform state" >&2
+    exit 1
+  fi
+  note "host password:  $state_note"
+  before=$(fingerprint)
+  note "game password:  (sensitive) fingerprint $before"
+
+  step "Logging in to MariaDB as the game database's user, with the password from Terraform state"
+  login_with_state "CREATE TABLE scores (player VARCHAR(32) PRIMARY KEY, points INT); INSERT INTO scores VALUES ('steve', 42);"
+  previous_password=$(game_password)
+
+  step "Rotating the game database's password by changing its trigger (rotation = 2)"
+  tf apply -input=false -auto-approve -no-color -var rotation=2
+  after=$(fingerprint)
+  note "game password:  fingerprint $before -> $after"
+  if [ "$before" = "$after" ]; then
+    echo "the password did not change" >&2
+    exit 1
+  fi
+  step "Logging in to MariaDB again after the rotation"
+  refused "$previous_password"
+  login_with_state "INSERT INTO scores VALUES ('alex', 7);"
+  unset previous_password
+
+  step "$cli plan: checking that nothing is left to change"
+  if "$terraform" -chdir="$work/config" plan -input=false -no-color -detailed-exitcode -var rotation=2 >"$work/plan.log" 2>&1; then
+    note "no changes: state, configuration and panel agree"
+  else
+    cat "$work/plan.log" >&2
+    echo "the plan after the rotation is not empty" >&2
+    exit 1
+  fi
+
+  step "$cli destroy: removing the database, then its host"
+  tf destroy -input=false -auto-approve -no-color -var rotation=2
+  mkdir -p "$work/check"
+  cat >"$work/check/main.tf" <<TF
+terraform {
+  required_providers {
+    pterodactyl = { source = "panelform/pterodactyl" }
+  }
+}
+data "pterodactyl_server_databases" "left" { server_id = "$LOCALPANEL_SERVER_ID" }
+data "pterodactyl_database_hosts" "left" {}
+output "left" { value = length(data.pterodactyl_server_databases.left.databases) }
+output "hosts_left" { value = length([for h in data.pterodactyl_database_hosts.left.hosts : h if h.id == "$host_id"]) }
+TF
+  TF_DIR="$work/check" tf init -input=false -no-color
+  TF_DIR="$work/check" tf apply -input=false -auto-approve -no-color
+  left=$("$terraform" -chdir="$work/check" output -raw left)
+  hosts_left=$("$terraform" -chdir="$work/check" output -raw hosts_left)
+  note "databases left on the server: $left; database host $host_id left on the panel: $hosts_left"
+  [ "$left" -eq 0 ] && [ "$hosts_left" -eq 0 ]
+  on_host=$("$mariadb_client" --no-defaults --socket="$mariadb_dir/mariadbd.sock" --user="$(id -un)" --batch --skip-column-names -e \
+    "SELECT CONCAT((SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 's12\\_%'), ' databases and ',
+            (SELECT COUNT(*) FROM mysql.user WHERE User LIKE 'u12\\_%'), ' users')")
+  note "left on MariaDB: $on_host"
+  [ "$on_host" = "0 databases and 0 users" ]
+
+  printf '\nDone: created a database host and a database on it through the application API of a local Pelican panel, logged in to MariaDB with the credentials in state before and after a rotation, and destroyed both.\n'
+}
 
 # OpenTofu prints CLI configuration warnings on stdout, before its version line.
 cli_version=$("$terraform" version 2>/dev/null | grep -E '^(Terraform|OpenTofu) v' | head -n 1 || true)
@@ -121,7 +292,11 @@ step "Using $cli_version ($terraform)"
 case $mariadb_mode in
   0 | no | false) note "MARIADB=$mariadb_mode: the panel keeps its databases in memory; no login is tried" ;;
   *)
-    step "Starting a private MariaDB as the panel's database host (MARIADB=0 skips it)"
+    if [ -n "$admin" ]; then
+      step "Starting a private MariaDB for the database host Terraform will create (ADMIN=1 needs it)"
+    else
+      step "Starting a private MariaDB as the panel's database host (MARIADB=0 skips it)"
+    fi
     mariadb_dir=$work/mariadb
     rc=0
     began=$SECONDS
@@ -137,7 +312,11 @@ case $mariadb_mode in
       mariadb_dir=
     else
       cat "$work/mariadb.log" >&2
-      echo "MariaDB did not start (scripts/mariadb.sh exit $rc)" >&2
+      if [ "$rc" -eq 3 ] && [ -n "$admin" ]; then
+        echo "ADMIN=1 needs MariaDB, which is not installed and cannot be installed here (above: why). Install mariadb-server and mariadb-client, or run as root where apt-get can." >&2
+      else
+        echo "MariaDB did not start (scripts/mariadb.sh exit $rc)" >&2
+      fi
       exit 1
     fi
     ;;
@@ -192,9 +371,20 @@ set -a
 # shellcheck disable=SC1091
 . "$work/panel.env"
 set +a
-note "panel at $PTERODACTYL_PANEL_URL, server $LOCALPANEL_SERVER_ID (the API key stays in the environment)"
+if [ -n "$admin" ]; then
+  [ -n "${LOCALPANEL_APPLICATION_KEY:-}" ] || { echo "the local panel wrote no LOCALPANEL_APPLICATION_KEY to $work/panel.env" >&2; exit 1; }
+  PTERODACTYL_API_KEY=$LOCALPANEL_APPLICATION_KEY
+  note "panel at $PTERODACTYL_PANEL_URL, server $LOCALPANEL_SERVER_ID; the provider uses the panel's application key (papp_…, in the environment)"
+else
+  note "panel at $PTERODACTYL_PANEL_URL, server $LOCALPANEL_SERVER_ID (the API key stays in the environment)"
+fi
 if [ -n "$mariadb_dir" ]; then
   note "its databases and users are made on MariaDB at 127.0.0.1:$(sed -n 's/^MARIADB_PORT=//p' "$mariadb_dir/env")"
+fi
+
+if [ -n "$admin" ]; then
+  admin_demo
+  exit 0
 fi
 
 step "$cli init: installing the provider from the local mirror"

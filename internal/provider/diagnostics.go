@@ -100,6 +100,23 @@ func (op operation) advice(err error) string {
 	case panel.IsUnauthorized(err):
 		return "The panel did not accept the API key. Check that api_key (or " + EnvAPIKey + ") holds a current " +
 			"client API key; the panel shows a key only once, when it is created under Account → API Credentials."
+	case panel.IsNotAdmin(err):
+		return "Choosing database_host_id and managing database hosts use the panel's application API, which takes " +
+			"an application key (ptla_ on Pterodactyl, papp_ on Pelican) or a client key of a root admin. This key's " +
+			"user is not an admin. Use an application key, or an admin's client key."
+	case panel.IsTwoFactorRequired(err):
+		return "The panel requires two-factor authentication, and the key's user has not set it up, so the " +
+			"application API refuses every request. Enable two-step verification for that user (Account → Two-Step " +
+			"Verification), or use a key of a user who has."
+	case panel.IsForbidden(err) && errors.As(err, &apiErr) && strings.Contains(apiErr.Path, "/api/application/database-hosts"):
+		return "The application key lacks the database host permission it needs: Read to read hosts, Read & Write " +
+			"to change them (database_host on Pelican). Give it under Admin → API Credentials, or create a key " +
+			"that has it."
+	case panel.IsForbidden(err) && errors.As(err, &apiErr) && strings.Contains(apiErr.Path, "/api/application/"):
+		return "The application key lacks a permission this needs: Read on servers to find the server, and Read " +
+			"(Read & Write to create, rotate or delete) on server databases: r_servers and r_server_databases on " +
+			"Pterodactyl, server and server_database on Pelican. Give them under Admin → API Credentials (Admin → " +
+			"API Keys on Pelican), or create a key that has them."
 	case panel.IsForbidden(err) && errors.As(err, &apiErr) && strings.Contains(apiErr.Detail(), "application API key"):
 		return "api_key holds an application (admin) key. Create a client API key under Account → API Credentials " +
 			"(it starts with ptlc_ on Pterodactyl, pacc_ on Pelican) and use that instead."

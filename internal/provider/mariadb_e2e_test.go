@@ -5,8 +5,12 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
+	"strings"
+	"sync"
 	"testing"
 
+	"github.com/hashicorp/go-version"
+	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -207,4 +211,228 @@ func testCredentialsLogIn(t *testing.T, host *mysqlhost.Host, flavor paneltest.F
 			return nil
 		},
 	})
+}
+
+// TestDatabaseHost_adminModeOnMariaDB is admin mode end to end, on a Pelican panel whose
+// databases are made on a real MariaDB. With an application key, Terraform creates a
+// pterodactyl_database_host pointing at that MariaDB with its admin account (which may create
+// databases and users and grant them, as a database host's account must), then a
+// pterodactyl_server_database on that host. The panel logs in to the host before it saves it,
+// for real: a wrong password fails the create, explained, and leaves nothing. The database's
+// credentials from state log in; a rotation changes them in place, the old password is
+// refused; destroy drops the database, its user and the host. The host's password goes in
+// password_wo on Terraform 1.11 and later, and in the sensitive password before.
+func TestDatabaseHost_adminModeOnMariaDB(t *testing.T) {
+	logins := &hostLogins{}
+	host, err := mysqlhost.Open(t.Context(), mysqlhost.Config{DSN: mysqlhost.DSNForTest(t), Logf: func(format string, args ...any) {
+		line := fmt.Sprintf(format, args...)
+		logins.add(line)
+		t.Log(line)
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = host.Close() })
+
+	p := paneltest.Start(t, paneltest.Options{Flavor: paneltest.Pelican, CreateRateLimit: -1, Backend: host})
+	// A random internal id keeps the names clear of earlier runs on a long-lived server.
+	srv := p.AddServer(paneltest.Server{InternalID: 100 + rand.IntN(9000), Name: "minecraft"})
+	key := p.AddKey(paneltest.Key{Application: true})
+	admin := host.Login()
+	const dbHost = "pterodactyl_database_host.mariadb"
+
+	v, err := version.NewVersion(cliVersion(t))
+	if err != nil {
+		t.Fatalf("CLI version: %v", err)
+	}
+	writeOnly := v.GreaterThanOrEqual(version.Must(version.NewVersion("1.11.0")))
+	config := func(password, rotation string) string {
+		secret := fmt.Sprintf("password_wo         = %q\n  password_wo_version = 1", password)
+		if !writeOnly {
+			secret = fmt.Sprintf("password = %q", password)
+		}
+		return fmt.Sprintf(`provider "pterodactyl" {
+  panel_url = %q
+  api_key   = %q
+}
+
+resource "pterodactyl_database_host" "mariadb" {
+  name     = "mariadb"
+  host     = %q
+  port     = %d
+  username = %q
+  %s
+  node_ids = [1]
+}
+
+resource "pterodactyl_server_database" "app" {
+  server_id           = %q
+  name                = "app"
+  database_host_id    = pterodactyl_database_host.mariadb.id
+  rotate_when_changed = { manual = %q }
+}
+`, p.URL(), key, admin.Host, admin.Port, admin.Username, secret, srv.Identifier, rotation)
+	}
+	// The host's password: the write-only one never reaches state, the other one does.
+	var passwordInState knownvalue.Check = knownvalue.Null()
+	if !writeOnly {
+		passwordInState = knownvalue.StringExact(admin.Password)
+	}
+	ctx := t.Context()
+	var hostID string
+	var created mariaDBLogin
+
+	resource.UnitTest(t, resource.TestCase{
+		TerraformVersionChecks:   minTerraform,
+		ProtoV6ProviderFactories: providerFactories,
+		Steps: []resource.TestStep{
+			{
+				// The panel's connection test fails on MariaDB, and the panel answers only
+				// "500": the provider says why.
+				Config: config(admin.Password+"-wrong", "1"),
+				ExpectError: errorRE("Cannot create the database host",
+					fmt.Sprintf(`the panel could not log in to the database host %s:%d as %q`, admin.Host, admin.Port, admin.Username)),
+			},
+			{
+				PreConfig: func() {
+					if n := len(p.DatabaseHosts()); n != 1 {
+						t.Errorf("after the refused create the panel has %d database hosts, want the 1 it started with", n)
+					}
+					if line := logins.find("database host login " + admin.String() + ": "); !strings.Contains(line, "1045") {
+						t.Errorf("the panel did not try the wrong password on MariaDB and get access denied (1045); its login said %q", line)
+					}
+				},
+				Config: config(admin.Password, "1"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(dbHost, tfjsonpath.New("id"), knownvalue.StringRegexp(numericID)),
+					statecheck.ExpectKnownValue(dbHost, tfjsonpath.New("password_wo"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(dbHost, tfjsonpath.New("password"), passwordInState),
+					statecheck.CompareValuePairs(app, tfjsonpath.New("database_host_id"), dbHost, tfjsonpath.New("id"), compare.ValuesSame()),
+					statecheck.ExpectKnownValue(app, tfjsonpath.New("host"), knownvalue.StringExact(admin.Host)),
+					statecheck.ExpectKnownValue(app, tfjsonpath.New("port"), knownvalue.Int64Exact(int64(admin.Port))),
+				},
+				Check: func(s *terraform.State) error {
+					hostID = s.RootModule().Resources[dbHost].Primary.ID
+					id, err := strconv.Atoi(hostID)
+					if err != nil {
+						return fmt.Errorf("database host id %q: %w", hostID, err)
+					}
+					h, ok := p.DatabaseHost(id)
+					if !ok {
+						return fmt.Errorf("the panel has no database host %s", hostID)
+					}
+					got := paneltest.HostLogin{Host: h.Host, Port: h.Port, Username: h.Username, Password: h.Password}
+					if got != admin {
+						return fmt.Errorf("the panel's database host %s logs in as %v (the admin's password: %v), want %v with the admin's password",
+							hostID, got, h.Password == admin.Password, admin)
+					}
+					if line := logins.find("database host login " + admin.String() + " works"); line == "" {
+						return fmt.Errorf("the panel saved database host %s without logging in to MariaDB with its credentials", hostID)
+					}
+					dbs := p.Databases(srv.Identifier)
+					if len(dbs) != 1 || dbs[0].HostID != id {
+						return fmt.Errorf("the server has %d databases, want one on host %d", len(dbs), id)
+					}
+					l, err := loginFromState(s)
+					if err != nil {
+						return err
+					}
+					n, err := l.run(ctx, "CREATE TABLE t (id INT PRIMARY KEY, note VARCHAR(64))", "INSERT INTO t VALUES (1, 'on the host Terraform made')")
+					if err != nil {
+						return err
+					}
+					if n != 1 {
+						return fmt.Errorf("table t has %d rows, want 1", n)
+					}
+					t.Logf("database host %s made through the application API; %s logged in to %s on %s:%d with the password from state", hostID, l.username, l.database, l.host, l.port)
+					created = l
+					return nil
+				},
+			},
+			{
+				Config: config(admin.Password, "2"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(app, plancheck.ResourceActionUpdate),
+					plancheck.ExpectResourceAction(dbHost, plancheck.ResourceActionNoop),
+				}},
+				Check: func(s *terraform.State) error {
+					l, err := loginFromState(s)
+					if err != nil {
+						return err
+					}
+					if l.password == created.password || l.username != created.username || l.id != created.id {
+						return fmt.Errorf("a rotation must change the password and nothing else (same password: %v)", l.password == created.password)
+					}
+					if err := created.refused(ctx); err != nil {
+						return err
+					}
+					n, err := l.run(ctx, "INSERT INTO t VALUES (2, 'after the rotation')")
+					if err != nil {
+						return err
+					}
+					if n != 2 {
+						return fmt.Errorf("table t has %d rows after the rotation, want 2", n)
+					}
+					t.Logf("after the rotation through the application API, the old password is refused and the new one logs in")
+					return nil
+				},
+			},
+			{
+				Config: config(admin.Password, "2"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectEmptyPlan(),
+				}},
+			},
+		},
+		CheckDestroy: func(*terraform.State) error {
+			if n := len(p.Databases(srv.Identifier)); n != 0 {
+				return fmt.Errorf("%d databases left on the panel after destroy", n)
+			}
+			if id, _ := strconv.Atoi(hostID); id != 0 {
+				if _, ok := p.DatabaseHost(id); ok {
+					return fmt.Errorf("database host %s left on the panel after destroy", hostID)
+				}
+			}
+			if created.database == "" {
+				return nil // no step made a database
+			}
+			db, err := host.DatabaseExists(ctx, created.database)
+			if err != nil {
+				return err
+			}
+			user, err := host.UserExists(ctx, created.username, "%")
+			if err != nil {
+				return err
+			}
+			if db || user {
+				return fmt.Errorf("after destroy MariaDB still has database %s: %v, user %s: %v", created.database, db, created.username, user)
+			}
+			t.Logf("destroy dropped %s and %s from MariaDB, and database host %s from the panel", created.database, created.username, hostID)
+			return nil
+		},
+	})
+}
+
+// hostLogins records what the database host logs, to see the panel's connection tests.
+type hostLogins struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (h *hostLogins) add(line string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.lines = append(h.lines, line)
+}
+
+// find returns the last line that begins with prefix, or "".
+func (h *hostLogins) find(prefix string) string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for i := len(h.lines) - 1; i >= 0; i-- {
+		if strings.HasPrefix(h.lines[i], prefix) {
+			return h.lines[i]
+		}
+	}
+	return ""
 }

@@ -167,9 +167,11 @@ func (p *pterodactylProvider) Schema(_ context.Context, _ provider.SchemaRequest
 				Optional: true,
 			},
 			"api_key": schema.StringAttribute{
-				MarkdownDescription: "A **client** API key (Account → API Credentials; `ptlc_…` on Pterodactyl, " +
-					"`pacc_…` on Pelican). Application keys are refused by the client API. " +
-					"May also be set with the `" + EnvAPIKey + "` environment variable.",
+				MarkdownDescription: "An API key. A **client** key (Account → API Credentials; `ptlc_…` on " +
+					"Pterodactyl, `pacc_…` on Pelican) works through the client API, for the servers its user can see. " +
+					"An **application** key (`ptla_…`, `papp_…`; Admin → Application API / API Keys) works through the " +
+					"application API, on every server, and needs `database_host_id` to create databases; see the " +
+					"Admin mode guide. May also be set with the `" + EnvAPIKey + "` environment variable.",
 				Optional:  true,
 				Sensitive: true,
 			},
@@ -384,11 +386,11 @@ func userAgent(version, terraformVersion string) string {
 }
 
 func (p *pterodactylProvider) Resources(context.Context) []func() resource.Resource {
-	return []func() resource.Resource{newServerDatabaseResource}
+	return []func() resource.Resource{newServerDatabaseResource, newDatabaseHostResource}
 }
 
 func (p *pterodactylProvider) DataSources(context.Context) []func() datasource.DataSource {
-	return []func() datasource.DataSource{newServerDatabasesDataSource, newServerDatabaseDataSource}
+	return []func() datasource.DataSource{newServerDatabasesDataSource, newServerDatabaseDataSource, newDatabaseHostsDataSource}
 }
 
 // EphemeralResources need Terraform 1.10 or later; older versions never ask for them.

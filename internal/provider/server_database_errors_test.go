@@ -65,8 +65,8 @@ func TestServerDatabase_planTimeErrors(t *testing.T) {
 			{"installing", owner, installing.Identifier, `name = "app"`, []string{"has not finished installing"}},
 			{"no create permission", p.withoutPermission("database.create"), p.server.Identifier, `name = "app"`, []string{"lacks the database.create permission on server " + p.server.Identifier}},
 			{"wrong key", "ptlc_wrongwrongwrongwrongwrongwrongwrongwrongwron", p.server.Identifier, `name = "app"`, []string{"HTTP 401", "did not accept the API key"}},
-			{"application key", p.AddKey(paneltest.Key{Application: true, RootAdmin: true}), p.server.Identifier, `name = "app"`, []string{
-				"You are attempting to use an application API key", "Create a client API key",
+			{"application key without a host", p.AddKey(paneltest.Key{Application: true}), p.server.Identifier, `name = "app"`, []string{
+				"Database host required", "api_key is an application key",
 			}},
 		}
 		for _, tc := range cases {

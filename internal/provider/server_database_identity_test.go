@@ -25,8 +25,8 @@ func TestIdentitySchema(t *testing.T) {
 	}
 	requireNoErrors(t, "GetResourceIdentitySchemas", resp.Diagnostics)
 	schema, ok := resp.IdentitySchemas[databaseType]
-	if !ok || len(resp.IdentitySchemas) != 1 {
-		t.Fatalf("identity schemas = %v, want only %s", resp.IdentitySchemas, databaseType)
+	if _, host := resp.IdentitySchemas["pterodactyl_database_host"]; !ok || !host || len(resp.IdentitySchemas) != 2 {
+		t.Fatalf("identity schemas = %v, want %s and pterodactyl_database_host", resp.IdentitySchemas, databaseType)
 	}
 	got := map[string]bool{}
 	for _, a := range schema.IdentityAttributes {

@@ -40,6 +40,20 @@ func matchDatabase(dbs []panel.Database, ref string) *panel.Database {
 	return findByName(dbs, ref)
 }
 
+// findStoredName finds a database by its stored name (with the s{N}_ prefix), which the panel
+// keeps unique per server.
+func findStoredName(dbs []panel.Database, stored string) *panel.Database {
+	if stored == "" {
+		return nil
+	}
+	for i := range dbs {
+		if dbs[i].Name == stored {
+			return &dbs[i]
+		}
+	}
+	return nil
+}
+
 // findByName finds a database by its stored name, else by its name without the s{N}_ prefix.
 func findByName(dbs []panel.Database, name string) *panel.Database {
 	for i := range dbs {
@@ -73,6 +87,11 @@ func (r *serverDatabaseResource) ImportState(ctx context.Context, req resource.I
 	if byIdentity {
 		// An identity names a database by id only: a name is not an identity.
 		db, what = panel.FindDatabase(dbs, ref), "id"
+	}
+	if db == nil && r.data.client.OtherIDForm(ref) {
+		// An id in the form of the other key kind: the client API's hashid, or the
+		// application API's number. The panel tells which database it is.
+		db = r.data.client.FindAnyForm(ctx, server, dbs, ref)
 	}
 	if db == nil {
 		resp.Diagnostics.AddError("Cannot import the database", fmt.Sprintf(

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strconv"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -35,6 +36,9 @@ func (r *serverDatabaseResource) ModifyPlan(ctx context.Context, req resource.Mo
 	if req.State.Raw.IsNull() {
 		replacing, diags := replacedDatabase(ctx, req.Private)
 		resp.Diagnostics.Append(diags...)
+		// database_host_id is computed too: the plan has it unknown when the configuration
+		// leaves it out, and planCreate needs to know which.
+		resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("database_host_id"), &plan.DatabaseHostID)...)
 		r.planCreate(ctx, &plan, replacing, resp)
 		r.planPassword(ctx, plan, false, resp)
 		return
@@ -86,6 +90,9 @@ func (r *serverDatabaseResource) planCreate(ctx context.Context, plan *serverDat
 	if r.claimName(*plan, replacing, resp) {
 		return
 	}
+	if !r.planAPI(ctx, *plan, resp) {
+		return
+	}
 	op := operation{summary: "Cannot plan the database", server: server, permission: panel.PermissionRead}
 	srv, err := r.data.client.GetServer(ctx, server)
 	if err != nil {
@@ -131,6 +138,43 @@ func (r *serverDatabaseResource) planCreate(ctx context.Context, plan *serverDat
 		r.planLimit(ctx, server, *srv.DatabaseLimit, resp)
 	}
 	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("database_name"), stored)...)
+}
+
+// appRemoteRE is the application API's rule for remote (the panel's
+// StoreServerDatabaseRequest): digits, dots and %, at most 15, so no host names and no masks.
+var appRemoteRE = regexp.MustCompile(`^[0-9%.]{1,15}$`)
+
+// planAPI refuses now what the API that will run the create would refuse: an application
+// key needs a database host, and the application API's remote rule is stricter than the
+// client API's. It reports whether the plan may go on.
+func (r *serverDatabaseResource) planAPI(ctx context.Context, plan serverDatabaseModel, resp *resource.ModifyPlanResponse) bool {
+	app := r.data.client.Kind() == panel.ApplicationKey
+	if app && plan.DatabaseHostID.IsNull() {
+		resp.Diagnostics.AddAttributeError(path.Root("database_host_id"), "Database host required",
+			"api_key is an application key, and the application API creates a database only on a host it is "+
+				"given. Set database_host_id to a database host's id (the pterodactyl_database_hosts data source "+
+				"lists them on Pelican; on Pterodactyl, Admin → Databases shows them), or use a client key to let the "+
+				"panel pick the host.")
+		return false
+	}
+	viaApp := app || !plan.DatabaseHostID.IsNull()
+	if viaApp && !plan.Remote.IsUnknown() && !appRemoteRE.MatchString(plan.Remote.ValueString()) {
+		resp.Diagnostics.AddAttributeError(path.Root("remote"), "Remote not allowed by the application API",
+			fmt.Sprintf("A database created on a chosen host goes through the application API, which takes only "+
+				"digits, dots and %% in remote, at most 15 characters (such as %% or 10.0.0.%%), got %q. Use such a "+
+				"pattern, or leave database_host_id unset with a client key.", plan.Remote.ValueString()))
+		return false
+	}
+	if viaApp && !app {
+		// A client key chooses the host through the application API: its user must be a root
+		// admin. One read of the server there, once per server, tells.
+		if err := r.data.client.CheckApplicationAccess(ctx, plan.ServerID.ValueString()); err != nil {
+			op := operation{summary: "Cannot plan the database", server: plan.ServerID.ValueString(), permission: panel.PermissionCreate}
+			op.addError(&resp.Diagnostics, err)
+			return false
+		}
+	}
+	return true
 }
 
 // claimName records the name plan asks for on its server, for the database claimant (its id,

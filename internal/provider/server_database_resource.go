@@ -3,9 +3,11 @@ package provider
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -61,7 +63,20 @@ type serverDatabaseModel struct {
 	Host              types.String   `tfsdk:"host"`
 	Port              types.Int64    `tfsdk:"port"`
 	MaxConnections    types.Int64    `tfsdk:"max_connections"`
+	DatabaseHostID    types.String   `tfsdk:"database_host_id"`
 	Timeouts          timeouts.Value `tfsdk:"timeouts"`
+}
+
+// hostIDValidator accepts the panel's numeric database host ids.
+var hostIDValidator = stringvalidator.RegexMatches(regexp.MustCompile(`^[1-9][0-9]{0,18}$`),
+	"must be a database host's numeric id, such as \"1\" (see the pterodactyl_database_hosts data source)")
+
+// hostIDChanged replaces a database whose configuration names another host than the one it
+// is known to be on. A host that is not known (null in state: a client key did not say) is
+// recorded, not a change.
+func hostIDChanged(_ context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
+	resp.RequiresReplace = !req.StateValue.IsNull() && !req.StateValue.IsUnknown() &&
+		!req.ConfigValue.IsNull() && !req.ConfigValue.IsUnknown() && !req.ConfigValue.Equal(req.StateValue)
 }
 
 // setFromPanel copies what the panel reports into the model. The password is handled by the
@@ -74,6 +89,13 @@ func (m *serverDatabaseModel) setFromPanel(db *panel.Database) {
 	m.Host = types.StringValue(db.Host)
 	m.Port = types.Int64Value(int64(db.Port))
 	m.MaxConnections = types.Int64Value(int64(db.MaxConnections))
+	switch {
+	case db.HostID != "":
+		m.DatabaseHostID = types.StringValue(db.HostID)
+	case m.DatabaseHostID.IsUnknown():
+		// The client API does not say which host a database is on.
+		m.DatabaseHostID = types.StringNull()
+	}
 	if m.Name.IsNull() || m.Name.IsUnknown() {
 		m.Name = types.StringValue(panel.ShortName(db.Name))
 	}
@@ -81,6 +103,11 @@ func (m *serverDatabaseModel) setFromPanel(db *panel.Database) {
 
 func (r *serverDatabaseResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_server_database"
+	// The identity's database_id takes the form of the key's API: a read after a switch
+	// between a client key and an application key records the database's id in the new
+	// form. Without this the framework refuses any identity change in a read
+	// (internal/fwserver/server_readresource.go, ReadResource: "Unexpected Identity Change").
+	resp.ResourceBehavior.MutableIdentity = true
 }
 
 func (r *serverDatabaseResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -176,6 +203,22 @@ func (r *serverDatabaseResource) Schema(ctx context.Context, _ resource.SchemaRe
 				Computed:      true,
 				PlanModifiers: []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
 			},
+			"database_host_id": schema.StringAttribute{
+				MarkdownDescription: "The database host the database is on, by the panel's numeric id (see " +
+					"`pterodactyl_database_hosts`). Set it to choose the host: the create then goes through the " +
+					"application API, which needs an application key, or a client key of a root admin. Required with " +
+					"an application key. Known after apply when the key can read the application API; null with a " +
+					"client key that does not choose the host. Changing it replaces the database: the old one is " +
+					"dropped with its data.",
+				Optional:   true,
+				Computed:   true,
+				Validators: []validator.String{hostIDValidator},
+				PlanModifiers: []planmodifier.String{
+					stringplanmodifier.UseStateForUnknown(),
+					stringplanmodifier.RequiresReplaceIf(hostIDChanged, "Moving a database to another host replaces it.",
+						"Moving a database to another host replaces it."),
+				},
+			},
 		},
 		Blocks: map[string]schema.Block{
 			"timeouts": timeouts.Block(ctx, timeouts.Opts{
@@ -228,6 +271,7 @@ func (r *serverDatabaseResource) Create(ctx context.Context, req resource.Create
 	db, err := r.data.client.CreateDatabase(ctx, server, panel.CreateDatabaseInput{
 		Name:   plan.Name.ValueString(),
 		Remote: plan.Remote.ValueString(),
+		HostID: plan.DatabaseHostID.ValueString(), // "" when null or unknown: the panel picks
 	})
 	if err != nil {
 		if panel.IsTooManyDatabases(err) {
@@ -292,6 +336,12 @@ func (r *serverDatabaseResource) Read(ctx context.Context, req resource.ReadRequ
 		return
 	}
 	db := panel.FindDatabase(dbs, state.ID.ValueString())
+	if db == nil && r.data.client.OtherIDForm(state.ID.ValueString()) {
+		// The key changed kind since the id was stored (a client key's hashid, an application
+		// key's number): the database is the one with the stored name, unique per server, and
+		// its id is recorded in this key's form.
+		db = findStoredName(dbs, state.DatabaseName.ValueString())
+	}
 	if db == nil {
 		tflog.Info(ctx, "database no longer on the panel; removing it from state", map[string]any{"server": server, "database_id": state.ID.ValueString()})
 		resp.State.RemoveResource(ctx)
@@ -299,6 +349,8 @@ func (r *serverDatabaseResource) Read(ctx context.Context, req resource.ReadRequ
 	}
 	r.data.manages(server, db.ID)
 	state.setFromPanel(db)
+	// Again, now that the id may be in this key's form.
+	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, server, db.ID)...)
 	if state.StorePassword.IsNull() {
 		// A state from before store_password existed: record the default it was kept under,
 		// so the next plan shows no change for it.

@@ -1,0 +1,4 @@
+import {
+  to = pterodactyl_database_host.eu
+  id = "3"
+}

@@ -1,0 +1,350 @@
+package provider
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/panelform/terraform-provider-pterodactyl/internal/paneltest"
+)
+
+// appKey is an application key with every permission on this panel.
+func (p *testPanel) appKey() string { return p.AddKey(paneltest.Key{Application: true}) }
+
+// clientRequests is how many requests the panel got on the client API's database and server
+// routes.
+func (p *testPanel) clientRequests() int {
+	n := 0
+	for _, r := range []paneltest.Route{paneltest.RouteGetServer, paneltest.RouteListDatabases, paneltest.RouteCreateDatabase,
+		paneltest.RouteRotatePassword, paneltest.RouteDeleteDatabase} {
+		n += p.Requests(r)
+	}
+	return n
+}
+
+// expect checks the panel's request count on each route.
+func (p *testPanel) expect(want map[paneltest.Route]int) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		for route, n := range want {
+			if got := p.Requests(route); got != n {
+				return fmt.Errorf("%s requests = %d, want %d", route, got, n)
+			}
+		}
+		return nil
+	}
+}
+
+var numericID = regexp.MustCompile(`^[0-9]+$`)
+
+// With an application key, the database is created on the host it names, through the
+// application API alone: its id is the panel's number, database_host_id is recorded, a
+// rotation is in place (reset-password, then one read), a refresh is one list, and destroy
+// removes it.
+func TestAdminMode_applicationKeyLifecycle(t *testing.T) {
+	eachFlavor(t, func(t *testing.T, p *testPanel) {
+		key := p.appKey()
+		config := func(rotation string) string {
+			return p.providerBlock(key) + `
+resource "pterodactyl_server_database" "app" {
+  server_id           = "` + p.server.Identifier + `"
+  name                = "app"
+  database_host_id    = "1"
+  rotate_when_changed = { v = "` + rotation + `" }
+}`
+		}
+		app := "pterodactyl_server_database.app"
+		var firstPassword string
+		resource.UnitTest(t, resource.TestCase{
+			TerraformVersionChecks:   minTerraform,
+			ProtoV6ProviderFactories: providerFactories,
+			Steps: []resource.TestStep{
+				{
+					Config: config("1"),
+					ConfigStateChecks: []statecheck.StateCheck{
+						statecheck.ExpectKnownValue(app, tfjsonpath.New("id"), knownvalue.StringRegexp(numericID)),
+						statecheck.ExpectKnownValue(app, tfjsonpath.New("database_host_id"), knownvalue.StringExact("1")),
+						statecheck.ExpectKnownValue(app, tfjsonpath.New("database_name"), knownvalue.StringExact("s12_app")),
+						statecheck.ExpectKnownValue(app, tfjsonpath.New("max_connections"), knownvalue.Int64Exact(0)),
+					},
+					Check: resource.ComposeAggregateTestCheckFunc(
+						p.expect(map[paneltest.Route]int{paneltest.RouteAppCreateDatabase: 1}),
+						func(s *terraform.State) error {
+							dbs := p.Databases(p.server.Identifier)
+							if len(dbs) != 1 || dbs[0].HostID != 1 {
+								return fmt.Errorf("the panel holds %+v, want one database on host 1", dbs)
+							}
+							rs := s.RootModule().Resources[app].Primary
+							if rs.ID != strconv.Itoa(dbs[0].InternalID) || rs.Attributes["password"] != dbs[0].Password {
+								return fmt.Errorf("state has id %s, want %d, and the panel's password", rs.ID, dbs[0].InternalID)
+							}
+							firstPassword = dbs[0].Password
+							return nil
+						},
+					),
+				},
+				{
+					Config:           config("1"),
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				},
+				{
+					Config: config("2"),
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(app, plancheck.ResourceActionUpdate),
+					}},
+					Check: resource.ComposeAggregateTestCheckFunc(
+						p.expect(map[paneltest.Route]int{paneltest.RouteAppResetPassword: 1, paneltest.RouteAppCreateDatabase: 1}),
+						func(s *terraform.State) error {
+							dbs := p.Databases(p.server.Identifier)
+							rs := s.RootModule().Resources[app].Primary
+							if dbs[0].Password == firstPassword || rs.Attributes["password"] != dbs[0].Password {
+								return fmt.Errorf("the rotation did not reach state")
+							}
+							return nil
+						},
+					),
+				},
+			},
+		})
+		if n := p.clientRequests(); n != 0 {
+			t.Errorf("the client API got %d requests; an application key uses the application API alone", n)
+		}
+		if n := p.Requests(paneltest.RouteAppDeleteDatabase); n != 1 || len(p.Databases(p.server.Identifier)) != 0 {
+			t.Errorf("destroy: %d deletes, %d databases left", n, len(p.Databases(p.server.Identifier)))
+		}
+	})
+}
+
+// What the application API would refuse is refused at plan time, before anything is sent: a
+// create without a host with an application key, and a remote outside the application API's
+// rule when a host is chosen.
+func TestAdminMode_planTimeRefusals(t *testing.T) {
+	eachFlavor(t, func(t *testing.T, p *testPanel) {
+		key := p.appKey()
+		for name, tc := range map[string]struct {
+			key, body string
+			want      []string
+		}{
+			"no host with an application key": {key, `name = "app"`, []string{"Database host required", "database_host_id"}},
+			"host name as remote": {key, "name = \"app\"\n  database_host_id = \"1\"\n  remote = \"db.example.com\"",
+				[]string{"Remote not allowed by the application API", `got "db.example.com"`}},
+			"mask as remote with a chosen host": {p.key, "name = \"app\"\n  database_host_id = \"1\"\n  remote = \"10.0.0.0/255.0.0.0\"",
+				[]string{"Remote not allowed by the application API"}},
+			"host id not a number": {key, "name = \"app\"\n  database_host_id = \"eu-1\"", []string{"database_host_id", "numeric id"}},
+		} {
+			t.Run(name, func(t *testing.T) {
+				resource.UnitTest(t, resource.TestCase{
+					TerraformVersionChecks:   minTerraform,
+					ProtoV6ProviderFactories: providerFactories,
+					Steps: []resource.TestStep{{
+						Config: p.providerBlock(tc.key) + `
+resource "pterodactyl_server_database" "app" {
+  server_id = "` + p.server.Identifier + `"
+  ` + tc.body + `
+}`,
+						ExpectError: errorRE(tc.want...),
+					}},
+				})
+			})
+		}
+		if n := p.TotalRequests(); n != 0 {
+			t.Errorf("the panel got %d requests; these are refused before anything is sent", n)
+		}
+	})
+}
+
+// Switching the configuration from a client key to an application key and back never
+// replaces the database: a read finds it by its stored name and records its id in the new
+// key's form, and the plans are empty.
+func TestAdminMode_switchingKeyKindsKeepsTheDatabase(t *testing.T) {
+	eachFlavor(t, func(t *testing.T, p *testPanel) {
+		appKey := p.appKey()
+		body := `
+resource "pterodactyl_server_database" "app" {
+  server_id = "` + p.server.Identifier + `"
+  name      = "app"
+}`
+		app := "pterodactyl_server_database.app"
+		empty := resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}}
+		stateID := func(want func() string) resource.TestCheckFunc {
+			return func(s *terraform.State) error {
+				if got := s.RootModule().Resources[app].Primary.ID; got != want() {
+					return fmt.Errorf("id in state = %s, want %s", got, want())
+				}
+				return nil
+			}
+		}
+		clientID := func() string { return p.Databases(p.server.Identifier)[0].ID }
+		appID := func() string { return strconv.Itoa(p.Databases(p.server.Identifier)[0].InternalID) }
+		resource.UnitTest(t, resource.TestCase{
+			TerraformVersionChecks:   minTerraform,
+			ProtoV6ProviderFactories: providerFactories,
+			Steps: []resource.TestStep{
+				{Config: p.providerBlock(p.key) + body, Check: stateID(clientID)},
+				{Config: p.providerBlock(appKey) + body, ConfigPlanChecks: empty, Check: resource.ComposeAggregateTestCheckFunc(
+					stateID(appID),
+					resource.TestCheckResourceAttr(app, "database_host_id", "1"),
+				)},
+				{Config: p.providerBlock(p.key) + body, ConfigPlanChecks: empty, Check: resource.ComposeAggregateTestCheckFunc(
+					stateID(clientID),
+					resource.TestCheckResourceAttr(app, "database_host_id", "1"),
+				)},
+			},
+		})
+		if c, a := p.Requests(paneltest.RouteCreateDatabase), p.Requests(paneltest.RouteAppCreateDatabase); c != 1 || a != 0 {
+			t.Errorf("creates: %d on the client API, %d on the application API; want exactly the first one", c, a)
+		}
+	})
+}
+
+// A client key chooses the host through the application API when its user is a root admin,
+// and keeps the client API's id; a client key of another user is told it needs an admin's.
+func TestAdminMode_clientKeyChoosesTheHost(t *testing.T) {
+	eachFlavor(t, func(t *testing.T, p *testPanel) {
+		admin := p.AddKey(paneltest.Key{RootAdmin: true})
+		body := `
+resource "pterodactyl_server_database" "app" {
+  server_id        = "` + p.server.Identifier + `"
+  name             = "app"
+  database_host_id = "1"
+}`
+		resource.UnitTest(t, resource.TestCase{
+			TerraformVersionChecks:   minTerraform,
+			ProtoV6ProviderFactories: providerFactories,
+			Steps: []resource.TestStep{
+				{
+					Config:      p.providerBlock(p.key) + body,
+					ExpectError: errorRE("not an admin", "application key"),
+				},
+				{
+					Config: p.providerBlock(admin) + body,
+					Check: resource.ComposeAggregateTestCheckFunc(
+						func(s *terraform.State) error {
+							dbs := p.Databases(p.server.Identifier)
+							if len(dbs) != 1 || s.RootModule().Resources["pterodactyl_server_database.app"].Primary.ID != dbs[0].ID {
+								return fmt.Errorf("want the client API's id of the one database, panel holds %+v", dbs)
+							}
+							return nil
+						},
+						resource.TestCheckResourceAttr("pterodactyl_server_database.app", "database_host_id", "1"),
+						p.expect(map[paneltest.Route]int{paneltest.RouteAppCreateDatabase: 1, paneltest.RouteCreateDatabase: 0}),
+					),
+				},
+				{
+					Config:           p.providerBlock(admin) + body,
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				},
+			},
+		})
+	})
+}
+
+// Import with an application key takes the database's id in either form.
+func TestAdminMode_importTakesEitherIDForm(t *testing.T) {
+	eachFlavor(t, func(t *testing.T, p *testPanel) {
+		key := p.appKey()
+		for _, form := range []string{"client API's id", "application API's id"} {
+			t.Run(form, func(t *testing.T) {
+				db := p.AddDatabase(p.server.Identifier, "legacy", "%")
+				id := db.ID
+				if form == "application API's id" {
+					id = strconv.Itoa(db.InternalID)
+				}
+				resource.UnitTest(t, resource.TestCase{
+					TerraformVersionChecks:   minTerraform,
+					ProtoV6ProviderFactories: providerFactories,
+					Steps: []resource.TestStep{{
+						Config: p.providerBlock(key) + `
+import {
+  to = pterodactyl_server_database.app
+  id = "` + p.server.Identifier + `/` + id + `"
+}
+resource "pterodactyl_server_database" "app" {
+  server_id = "` + p.server.Identifier + `"
+  name      = "legacy"
+}`,
+						ConfigStateChecks: []statecheck.StateCheck{
+							statecheck.ExpectKnownValue("pterodactyl_server_database.app", tfjsonpath.New("id"),
+								knownvalue.StringExact(strconv.Itoa(db.InternalID))),
+						},
+						Check: p.requests(paneltest.RouteAppResetPassword, 0),
+					}},
+				})
+			})
+		}
+	})
+}
+
+// The application API's own refusals are explained: Pterodactyl's two-factor requirement,
+// and a permission the key lacks, named.
+func TestAdminMode_refusalsNameWhatIsNeeded(t *testing.T) {
+	p := startPanel(t, paneltest.Pterodactyl)
+	noTwoFactor := p.AddKey(paneltest.Key{Application: true, MissingTwoFactor: true})
+	readOnly := p.AddKey(paneltest.Key{Application: true, ACL: map[string]int{"servers": paneltest.ACLRead, "server_databases": paneltest.ACLRead}})
+	body := `
+resource "pterodactyl_server_database" "app" {
+  server_id        = "` + p.server.Identifier + `"
+  name             = "app"
+  database_host_id = "1"
+}`
+	for name, tc := range map[string]struct {
+		key  string
+		want []string
+	}{
+		"two-factor": {noTwoFactor, []string{"two-factor authentication", "Two-Step"}},
+		"read only":  {readOnly, []string{"r_server_databases", "server_database"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			resource.UnitTest(t, resource.TestCase{
+				TerraformVersionChecks:   minTerraform,
+				ProtoV6ProviderFactories: providerFactories,
+				Steps:                    []resource.TestStep{{Config: p.providerBlock(tc.key) + body, ExpectError: errorRE(tc.want...)}},
+			})
+		})
+	}
+	if n := len(p.Databases(p.server.Identifier)); n != 0 {
+		t.Errorf("%d databases made", n)
+	}
+}
+
+// A create through the application API whose answer does not come in time is looked up, not
+// sent again: one POST, one database, in state.
+func TestAdminMode_slowCreateIsNotSentTwice(t *testing.T) {
+	eachFlavor(t, func(t *testing.T, p *testPanel) {
+		key := p.appKey()
+		p.InjectFault(paneltest.Fault{Route: paneltest.RouteAppCreateDatabase, HostLatency: 3 * time.Second})
+		resource.UnitTest(t, resource.TestCase{
+			TerraformVersionChecks:   minTerraform,
+			ProtoV6ProviderFactories: providerFactories,
+			Steps: []resource.TestStep{{
+				Config: p.providerBlock(key, `  request_timeout = "1s"`) + `
+resource "pterodactyl_server_database" "app" {
+  server_id        = "` + p.server.Identifier + `"
+  name             = "app"
+  database_host_id = "1"
+}`,
+				Check: resource.ComposeAggregateTestCheckFunc(
+					p.expect(map[paneltest.Route]int{paneltest.RouteAppCreateDatabase: 1}),
+					func(s *terraform.State) error {
+						if err := p.WaitIdle(t.Context()); err != nil {
+							return err
+						}
+						dbs := p.Databases(p.server.Identifier)
+						if len(dbs) != 1 || s.RootModule().Resources["pterodactyl_server_database.app"].Primary.ID != strconv.Itoa(dbs[0].InternalID) {
+							return fmt.Errorf("panel holds %+v; want exactly the one in state", dbs)
+						}
+						return nil
+					},
+				),
+			}},
+		})
+	})
+}
