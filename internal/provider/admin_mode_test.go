@@ -4,12 +4,14 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/querycheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
@@ -347,4 +349,91 @@ resource "pterodactyl_server_database" "app" {
 			}},
 		})
 	})
+}
+
+// With an application key, the ephemeral credentials, the list resource and the rotate
+// action work through the application API, with the panel's numeric ids.
+func TestAdminMode_ephemeralListAndActionWithAnApplicationKey(t *testing.T) {
+	eachFlavor(t, func(t *testing.T, p *testPanel) {
+		key := p.appKey()
+		db := p.AddDatabase(p.server.Identifier, "app", "%")
+		appID := strconv.Itoa(db.InternalID)
+		t.Run("ephemeral", func(t *testing.T) {
+			resource.UnitTest(t, resource.TestCase{
+				TerraformVersionChecks:   ephemeralTerraform,
+				ProtoV6ProviderFactories: echoFactories,
+				Steps: []resource.TestStep{{
+					Config: p.providerBlock(key) + strings.ReplaceAll(echoCredentials("by_id", `id = "`+appID+`"`), "SERVER", p.server.Identifier),
+					ConfigStateChecks: []statecheck.StateCheck{
+						statecheck.ExpectKnownValue("echo.by_id", tfjsonpath.New("data").AtMapKey("id"), knownvalue.StringExact(appID)),
+						statecheck.ExpectKnownValue("echo.by_id", tfjsonpath.New("data").AtMapKey("password"), knownvalue.StringExact(db.Password)),
+						statecheck.ExpectKnownValue("echo.by_id", tfjsonpath.New("data").AtMapKey("host"), knownvalue.StringExact(db.Host)),
+					},
+				}},
+			})
+		})
+		t.Run("list", func(t *testing.T) {
+			resource.UnitTest(t, resource.TestCase{
+				TerraformVersionChecks:   queryTerraform,
+				ProtoV6ProviderFactories: providerFactories,
+				Steps: []resource.TestStep{{
+					Query: true,
+					Config: p.providerBlock(key) + `
+list "pterodactyl_server_database" "all" {
+  provider = pterodactyl
+  config {
+    server_id = "` + p.server.Identifier + `"
+  }
+}`,
+					QueryResultChecks: []querycheck.QueryResultCheck{
+						querycheck.ExpectLength("pterodactyl_server_database.all", 1),
+						querycheck.ExpectIdentity("pterodactyl_server_database.all", p.identityOf(knownvalue.StringExact(appID))),
+					},
+				}},
+			})
+		})
+		t.Run("action", func(t *testing.T) {
+			before := p.Requests(paneltest.RouteAppResetPassword)
+			resource.UnitTest(t, resource.TestCase{
+				TerraformVersionChecks:   actionTerraform,
+				ProtoV6ProviderFactories: providerFactories,
+				Steps: []resource.TestStep{
+					{Config: p.providerBlock(key) + adminActionConfig(p, appID, "1")},
+					{
+						Config: p.providerBlock(key) + adminActionConfig(p, appID, "2"),
+						Check: func(*terraform.State) error {
+							if n := p.Requests(paneltest.RouteAppResetPassword) - before; n != 1 {
+								return fmt.Errorf("%d rotations through the application API, want 1", n)
+							}
+							return nil
+						},
+					},
+				},
+			})
+		})
+		if n := p.clientRequests(); n != 0 {
+			t.Errorf("the client API got %d requests", n)
+		}
+	})
+}
+
+// adminActionConfig runs the rotate action on database id after each update of a
+// terraform_data whose input is input.
+func adminActionConfig(p *testPanel, id, input string) string {
+	return `
+action "pterodactyl_server_database_rotate_password" "rotate" {
+  config {
+    server_id = "` + p.server.Identifier + `"
+    id        = "` + id + `"
+  }
+}
+resource "terraform_data" "trigger" {
+  input = "` + input + `"
+  lifecycle {
+    action_trigger {
+      events  = [after_update]
+      actions = [action.pterodactyl_server_database_rotate_password.rotate]
+    }
+  }
+}`
 }
