@@ -155,8 +155,9 @@ func (p *pterodactylProvider) Metadata(_ context.Context, _ provider.MetadataReq
 
 func (p *pterodactylProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "Manages the MySQL/MariaDB databases of game servers on a Pterodactyl or Pelican panel " +
-			"through the panel's client API.",
+		MarkdownDescription: "Manages the MySQL/MariaDB databases of game servers on a Pterodactyl or Pelican panel, " +
+			"through the panel's client API with a client key, or its application API with an application key (admin " +
+			"mode, which also manages Pelican's database hosts).",
 		Attributes: map[string]schema.Attribute{
 			"panel_url": schema.StringAttribute{
 				MarkdownDescription: "Base URL of the panel, the address of its login page, for example " +
