@@ -631,3 +631,29 @@ func (cl *Client) CheckApplicationAccess(ctx context.Context, server string) err
 	}
 	return err
 }
+
+// DatabaseHostOf returns the id of the database host that database id of the server is on,
+// as the application API tells it: from the server's list with an application key, from one
+// read with a client key (a root admin's; IsNotAdmin otherwise). The client API does not say.
+func (cl *Client) DatabaseHostOf(ctx context.Context, server, id string) (string, error) {
+	op := "read the host of database " + id + " of server " + server
+	if cl.Kind() == ApplicationKey {
+		dbs, err := cl.ListDatabases(ctx, server, false)
+		if err != nil {
+			return "", err
+		}
+		if db := FindDatabase(dbs, id); db != nil {
+			return db.HostID, nil
+		}
+		return "", notOwned(op, server, id)
+	}
+	serverID, err := cl.appServerID(ctx, server)
+	if err != nil {
+		return "", err
+	}
+	db, err := cl.getAppDatabase(ctx, op, server, serverID, id, "")
+	if err != nil {
+		return "", err
+	}
+	return db.HostID, nil
+}

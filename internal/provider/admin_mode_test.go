@@ -437,3 +437,148 @@ resource "terraform_data" "trigger" {
   }
 }`
 }
+
+// Moving a database to a host made in the same apply is planned as a replacement, although
+// the host's id is not known until then: an update in place could not keep its promise.
+func TestAdminMode_moveToAHostMadeInTheSameApply(t *testing.T) {
+	p := startPanel(t, paneltest.Pelican)
+	key := p.appKey()
+	config := func(host string) string {
+		return p.providerBlock(key) + `
+resource "pterodactyl_database_host" "a" {
+  name     = "a"
+  host     = "127.0.0.1"
+  username = "panel"
+  password = "first-host-secret"
+  node_ids = [1]
+}
+` + host + `
+resource "pterodactyl_server_database" "app" {
+  server_id        = "` + p.server.Identifier + `"
+  name             = "app"
+  database_host_id = pterodactyl_database_host.` + map[bool]string{true: "b", false: "a"}[host != ""] + `.id
+}`
+	}
+	second := `
+resource "pterodactyl_database_host" "b" {
+  name     = "b"
+  host     = "127.0.0.1"
+  username = "panel"
+  password = "second-host-secret"
+  node_ids = [1]
+}`
+	resource.UnitTest(t, resource.TestCase{
+		TerraformVersionChecks:   minTerraform,
+		ProtoV6ProviderFactories: providerFactories,
+		Steps: []resource.TestStep{
+			{Config: config("")},
+			{
+				Config: config(second),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("pterodactyl_server_database.app", plancheck.ResourceActionDestroyBeforeCreate),
+				}},
+				Check: func(s *terraform.State) error {
+					dbs := p.Databases(p.server.Identifier)
+					host := s.RootModule().Resources["pterodactyl_database_host.b"].Primary.ID
+					if len(dbs) != 1 || strconv.Itoa(dbs[0].HostID) != host {
+						return fmt.Errorf("the panel holds %+v, want one database on host %s", dbs, host)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
+
+// A database a client key made has no host in state. Naming the host it is on records it;
+// naming another replaces the database; a key that may not ask the application API is told.
+// The panel has two hosts and picks them in turn, so the first database is on host 1 and the
+// second on host 2 (each step checks it).
+func TestAdminMode_hostGivenToADatabaseMadeWithoutOne(t *testing.T) {
+	eachFlavorWith(t, paneltest.Options{DatabaseHosts: 2}, func(t *testing.T, p *testPanel) {
+		admin := p.AddKey(paneltest.Key{RootAdmin: true})
+		config := func(key, host string) string {
+			return p.providerBlock(key) + `
+resource "pterodactyl_server_database" "app" {
+  server_id = "` + p.server.Identifier + `"
+  name      = "app"
+  ` + host + `
+}`
+		}
+		app := "pterodactyl_server_database.app"
+		onHost := func(want int) resource.TestCheckFunc {
+			return func(*terraform.State) error {
+				if dbs := p.Databases(p.server.Identifier); len(dbs) != 1 || dbs[0].HostID != want {
+					return fmt.Errorf("the panel holds %+v, want one database on host %d", dbs, want)
+				}
+				return nil
+			}
+		}
+		var made string
+		resource.UnitTest(t, resource.TestCase{
+			TerraformVersionChecks:   minTerraform,
+			ProtoV6ProviderFactories: providerFactories,
+			Steps: []resource.TestStep{
+				{
+					Config: config(p.key, ""),
+					Check: resource.ComposeAggregateTestCheckFunc(
+						resource.TestCheckNoResourceAttr(app, "database_host_id"), onHost(1),
+						func(s *terraform.State) error { made = s.RootModule().Resources[app].Primary.ID; return nil },
+					),
+				},
+				{
+					// The owner's key may not ask the application API.
+					Config:      config(p.key, `database_host_id = "1"`),
+					ExpectError: errorRE("not an admin"),
+				},
+				{
+					Config: config(admin, `database_host_id = "1"`),
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(app, plancheck.ResourceActionUpdate),
+					}},
+					Check: resource.ComposeAggregateTestCheckFunc(
+						resource.TestCheckResourceAttr(app, "database_host_id", "1"), onHost(1),
+						func(s *terraform.State) error {
+							if id := s.RootModule().Resources[app].Primary.ID; id != made {
+								return fmt.Errorf("id %s, want %s: recording the host must not replace", id, made)
+							}
+							return nil
+						},
+					),
+				},
+				{
+					Config:           config(admin, ""),
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				},
+			},
+		})
+		// A fresh database (the panel's second, on host 2), given host 1: replaced, and made there.
+		resource.UnitTest(t, resource.TestCase{
+			TerraformVersionChecks:   minTerraform,
+			ProtoV6ProviderFactories: providerFactories,
+			Steps: []resource.TestStep{
+				{Config: config(p.key, ""), Check: onHost(2)},
+				{
+					Config: config(admin, `database_host_id = "1"`),
+					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(app, plancheck.ResourceActionDestroyBeforeCreate),
+					}},
+					Check: onHost(1),
+				},
+			},
+		})
+	})
+}
+
+// eachFlavorWith is eachFlavor on panels with more options.
+func eachFlavorWith(t *testing.T, opts paneltest.Options, fn func(t *testing.T, p *testPanel)) {
+	t.Helper()
+	for _, flavor := range flavors {
+		t.Run(string(flavor), func(t *testing.T) {
+			t.Parallel()
+			o := opts
+			o.Flavor = flavor
+			fn(t, startPanelWith(t, o))
+		})
+	}
+}

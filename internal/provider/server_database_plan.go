@@ -50,6 +50,7 @@ func (r *serverDatabaseResource) ModifyPlan(ctx context.Context, req resource.Mo
 	}
 	r.data.manages(state.ServerID.ValueString(), state.ID.ValueString())
 	r.claimName(plan, state.ID.ValueString(), resp)
+	r.planHostOfExisting(ctx, req, state, resp)
 	// Terraform plans a replacement again with no prior state, handing over this call's
 	// private data (hashicorp/terraform, internal/terraform/node_resource_abstract_instance.go,
 	// plan): it tells that call which database it replaces.
@@ -138,6 +139,28 @@ func (r *serverDatabaseResource) planCreate(ctx context.Context, plan *serverDat
 		r.planLimit(ctx, server, *srv.DatabaseLimit, resp)
 	}
 	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("database_name"), stored)...)
+}
+
+// planHostOfExisting checks a database_host_id given to a database whose host state does not
+// know (a client key created it, and the client API does not tell hosts): the panel says
+// which host it is on, and another host replaces it, as a change of host does. A key that may
+// not ask is refused, as it would be for a create on a chosen host.
+func (r *serverDatabaseResource) planHostOfExisting(ctx context.Context, req resource.ModifyPlanRequest, state serverDatabaseModel, resp *resource.ModifyPlanResponse) {
+	var configured types.String
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("database_host_id"), &configured)...)
+	if !state.DatabaseHostID.IsNull() || configured.IsNull() || configured.IsUnknown() {
+		return
+	}
+	server := state.ServerID.ValueString()
+	actual, err := r.data.client.DatabaseHostOf(ctx, server, state.ID.ValueString())
+	if err != nil {
+		op := operation{summary: "Cannot plan the database", server: server, permission: panel.PermissionRead}
+		op.addError(&resp.Diagnostics, err)
+		return
+	}
+	if actual != configured.ValueString() {
+		resp.RequiresReplace = append(resp.RequiresReplace, path.Root("database_host_id"))
+	}
 }
 
 // appRemoteRE is the application API's rule for remote (the panel's

@@ -72,11 +72,12 @@ var hostIDValidator = stringvalidator.RegexMatches(regexp.MustCompile(`^[1-9][0-
 	"must be a database host's numeric id, such as \"1\" (see the pterodactyl_database_hosts data source)")
 
 // hostIDChanged replaces a database whose configuration names another host than the one it
-// is known to be on. A host that is not known (null in state: a client key did not say) is
-// recorded, not a change.
+// is known to be on, or a host not known until apply (a host made in the same run), which
+// Terraform would otherwise take as an update in place. When state does not know the host
+// (a client key created the database), ModifyPlan asks the panel instead.
 func hostIDChanged(_ context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
-	resp.RequiresReplace = !req.StateValue.IsNull() && !req.StateValue.IsUnknown() &&
-		!req.ConfigValue.IsNull() && !req.ConfigValue.IsUnknown() && !req.ConfigValue.Equal(req.StateValue)
+	resp.RequiresReplace = !req.StateValue.IsNull() && !req.StateValue.IsUnknown() && !req.ConfigValue.IsNull() &&
+		(req.ConfigValue.IsUnknown() || !req.ConfigValue.Equal(req.StateValue))
 }
 
 // setFromPanel copies what the panel reports into the model. The password is handled by the
@@ -114,7 +115,7 @@ func (r *serverDatabaseResource) Schema(ctx context.Context, _ resource.SchemaRe
 	keep := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "A MySQL/MariaDB database of a game server on a Pterodactyl or Pelican panel, with its " +
-			"credentials. The panel picks the database host and generates the user name and password; changing " +
+			"credentials. The panel picks the database host (unless `database_host_id` chooses it) and generates the user name and password; changing " +
 			"`rotate_when_changed` rotates the password in place.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
@@ -206,10 +207,13 @@ func (r *serverDatabaseResource) Schema(ctx context.Context, _ resource.SchemaRe
 			"database_host_id": schema.StringAttribute{
 				MarkdownDescription: "The database host the database is on, by the panel's numeric id (see " +
 					"`pterodactyl_database_hosts`). Set it to choose the host: the create then goes through the " +
-					"application API, which needs an application key, or a client key of a root admin. Required with " +
-					"an application key. Known after apply when the key can read the application API; null with a " +
-					"client key that does not choose the host. Changing it replaces the database: the old one is " +
-					"dropped with its data.",
+					"application API, which needs an application key, or a client key of a root admin. Required to " +
+					"create a database with an application key. Read back from the panel on every refresh with an " +
+					"application key; a client key keeps what state has, and is null for a database it made without " +
+					"choosing the host. Changing it replaces the database, the old one dropped with its data; so does a " +
+					"host known only at apply, such as one made in the same run. Given to a database whose host state " +
+					"does not know, it is checked with the panel: the host the database is on is recorded, another " +
+					"replaces it.",
 				Optional:   true,
 				Computed:   true,
 				Validators: []validator.String{hostIDValidator},
