@@ -75,24 +75,28 @@ var keyPrefixes = []struct {
 	{"peli_", ApplicationKey, Pelican},
 }
 
-func knownPrefix(apiKey string) bool {
+// prefixOf tells what an API key's prefix says: its kind and its panel's flavor, and whether
+// the prefix is known at all. An unknown one is a client key of Pterodactyl, which alone made
+// keys without a prefix.
+func prefixOf(apiKey string) (kind KeyKind, flavor Flavor, known bool) {
 	for _, p := range keyPrefixes {
 		if strings.HasPrefix(apiKey, p.prefix) {
-			return true
+			return p.kind, p.flavor, true
 		}
 	}
-	return false
+	return ClientKey, Pterodactyl, false
+}
+
+func knownPrefix(apiKey string) bool {
+	_, _, known := prefixOf(apiKey)
+	return known
 }
 
 // KindOf tells an API key's kind from its prefix. A key without a known prefix is taken for a
 // client key; a Client corrects that from the panel's first refusal (Client.Kind).
 func KindOf(apiKey string) KeyKind {
-	for _, p := range keyPrefixes {
-		if strings.HasPrefix(apiKey, p.prefix) {
-			return p.kind
-		}
-	}
-	return ClientKey
+	kind, _, _ := prefixOf(apiKey)
+	return kind
 }
 
 // FlavorOf tells the panel's flavor from an API key's prefix: Pelican for its prefixes,
@@ -100,12 +104,8 @@ func KindOf(apiKey string) KeyKind {
 // so a Client corrects it from the panel's answers where they prove otherwise
 // (Client.Flavor).
 func FlavorOf(apiKey string) Flavor {
-	for _, p := range keyPrefixes {
-		if strings.HasPrefix(apiKey, p.prefix) {
-			return p.flavor
-		}
-	}
-	return Pterodactyl
+	_, flavor, _ := prefixOf(apiKey)
+	return flavor
 }
 
 // Kind returns the API key's kind: from its prefix, or, for a key without a known prefix,
@@ -461,14 +461,12 @@ func (cl *Client) clientView(ctx context.Context, op, server string, made Databa
 	dbs, err := cl.fetchDatabases(ctx, server, false)
 	if err == nil {
 		cl.snaps.replace(server, dbs, at)
-		for _, db := range dbs {
-			if db.Name == made.Name {
-				made.ID = db.ID
-				if made.Host == "" {
-					made.Host, made.Port = db.Host, db.Port
-				}
-				return made, nil
+		if db := FindStoredName(dbs, made.Name); db != nil {
+			made.ID = db.ID
+			if made.Host == "" {
+				made.Host, made.Port = db.Host, db.Port
 			}
+			return made, nil
 		}
 		err = errors.New("the client API does not list it")
 	}
@@ -590,12 +588,7 @@ func (cl *Client) FindAnyForm(ctx context.Context, server string, dbs []Database
 	if err != nil {
 		return nil
 	}
-	for i := range dbs {
-		if dbs[i].Name == db.Name {
-			return &dbs[i]
-		}
-	}
-	return nil
+	return FindStoredName(dbs, db.Name)
 }
 
 // OtherIDForm reports whether id is in the form the other API shows on this panel: on

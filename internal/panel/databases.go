@@ -435,6 +435,20 @@ func sameHost(listed, asked string) bool {
 	return listed == "" || asked == "" || listed == asked
 }
 
+// FindStoredName returns the database with the stored name (with its s{N}_ prefix), which the
+// panel keeps unique per server, or nil.
+func FindStoredName(dbs []Database, stored string) *Database {
+	if stored == "" {
+		return nil
+	}
+	for i := range dbs {
+		if dbs[i].Name == stored {
+			return &dbs[i]
+		}
+	}
+	return nil
+}
+
 // FindDatabase returns the database with the given id, or nil.
 func FindDatabase(dbs []Database, id string) *Database {
 	for i := range dbs {

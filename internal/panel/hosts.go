@@ -161,7 +161,7 @@ func (cl *Client) CreateDatabaseHost(ctx context.Context, in DatabaseHostInput) 
 
 	var item hostItem
 	res, err := cl.do(ctx, call{
-		op: op, api: applicationAPI, method: http.MethodPost, path: "/database-hosts", body: hostBodyOf(in),
+		op: op, api: applicationAPI, method: http.MethodPost, path: "/database-hosts", body: hostBody(in),
 		sendOnce: true, secrets: []string{in.Password},
 	}, &item)
 	if err == nil {
@@ -191,10 +191,6 @@ func (cl *Client) CreateDatabaseHost(ctx context.Context, in DatabaseHostInput) 
 	})
 }
 
-func hostBodyOf(in DatabaseHostInput) hostBody {
-	return hostBody(in)
-}
-
 // UpdateDatabaseHost changes a database host. It sends name, host, port and username, and the
 // password only when in.Password is set: "" keeps the panel's. in.NodeIDs is not sent, since
 // the panel reads node ids on create only. A connection test that fails is a
@@ -204,7 +200,7 @@ func (cl *Client) UpdateDatabaseHost(ctx context.Context, id string, in Database
 	if err := cl.hostAPI(op); err != nil {
 		return nil, err
 	}
-	body := hostBodyOf(in)
+	body := hostBody(in)
 	body.NodeIDs = nil
 	var item hostItem
 	if _, err := cl.do(ctx, call{

@@ -40,26 +40,10 @@ func matchDatabase(dbs []panel.Database, ref string) *panel.Database {
 	return findByName(dbs, ref)
 }
 
-// findStoredName finds a database by its stored name (with the s{N}_ prefix), which the panel
-// keeps unique per server.
-func findStoredName(dbs []panel.Database, stored string) *panel.Database {
-	if stored == "" {
-		return nil
-	}
-	for i := range dbs {
-		if dbs[i].Name == stored {
-			return &dbs[i]
-		}
-	}
-	return nil
-}
-
 // findByName finds a database by its stored name, else by its name without the s{N}_ prefix.
 func findByName(dbs []panel.Database, name string) *panel.Database {
-	for i := range dbs {
-		if dbs[i].Name == name {
-			return &dbs[i]
-		}
+	if db := panel.FindStoredName(dbs, name); db != nil {
+		return db
 	}
 	for i := range dbs {
 		if panel.ShortName(dbs[i].Name) == name {

@@ -344,7 +344,7 @@ func (r *serverDatabaseResource) Read(ctx context.Context, req resource.ReadRequ
 		// The key changed kind since the id was stored (a client key's hashid, an application
 		// key's number): the database is the one with the stored name, unique per server, and
 		// its id is recorded in this key's form.
-		db = findStoredName(dbs, state.DatabaseName.ValueString())
+		db = panel.FindStoredName(dbs, state.DatabaseName.ValueString())
 	}
 	if db == nil {
 		tflog.Info(ctx, "database no longer on the panel; removing it from state", map[string]any{"server": server, "database_id": state.ID.ValueString()})
