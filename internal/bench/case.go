@@ -10,12 +10,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
 
+	"github.com/panelform/terraform-provider-pterodactyl/internal/localmirror"
 	"github.com/panelform/terraform-provider-pterodactyl/internal/paneltest"
 )
 
@@ -32,38 +32,15 @@ type cli struct {
 // setup builds the bench provider into a filesystem mirror and writes the CLI configuration.
 func setup(ctx context.Context, root, work, terraform string) (*cli, error) {
 	mirror := filepath.Join(work, "mirror")
-	dir := filepath.Join(mirror, "registry.terraform.io/panelform/pterodactyl", providerVersion, runtime.GOOS+"_"+runtime.GOARCH)
-	bin := filepath.Join(dir, "terraform-provider-pterodactyl_v"+providerVersion)
 	fmt.Println("building the provider with the panelbench tag")
-	build := exec.CommandContext(ctx, "go", "build", "-tags", "panelbench", "-o", bin, "./internal/bench/provider") //nolint:gosec // a path in the bench's own directory
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("building the bench provider: %w\n%s", err, out)
+	if err := localmirror.Build(ctx, root, mirror, providerVersion, "./internal/bench/provider", "-tags", "panelbench"); err != nil {
+		return nil, fmt.Errorf("building the bench provider: %w", err)
 	}
 	rc := filepath.Join(work, "terraform.rc")
-	cfg := fmt.Sprintf(`provider_installation {
-  filesystem_mirror {
-    path    = %q
-    include = ["registry.terraform.io/panelform/pterodactyl"]
-  }
-  direct {
-    exclude = ["registry.terraform.io/panelform/pterodactyl"]
-  }
-}
-`, mirror)
-	if err := os.WriteFile(rc, []byte(cfg), 0o600); err != nil {
+	if err := localmirror.WriteCLIConfig(rc, mirror); err != nil {
 		return nil, err
 	}
-	var env []string
-	for _, kv := range os.Environ() {
-		// Settings of the caller's own Terraform and provider must not leak into the runs.
-		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "TF_") || strings.HasPrefix(k, "PTERODACTYL_") || strings.HasPrefix(k, "PANELBENCH_") {
-			continue
-		}
-		env = append(env, kv)
-	}
-	env = append(env, "TF_CLI_CONFIG_FILE="+rc, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1")
-	return &cli{bin: terraform, env: env}, nil
+	return &cli{bin: terraform, env: localmirror.Env(rc)}, nil
 }
 
 // maxLogInError is how much of the end of a failed command's output its error carries: the

@@ -18,7 +18,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -27,6 +26,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/panelform/terraform-provider-pterodactyl/internal/localmirror"
 )
 
 func main() {
@@ -94,7 +95,7 @@ func run() error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	started := time.Now()
-	root, err := repoRoot()
+	root, err := localmirror.RepoRoot("the bench (make bench)")
 	if err != nil {
 		return err
 	}
@@ -167,23 +168,4 @@ func ints(s string) ([]int, error) {
 		out = append(out, n)
 	}
 	return out, nil
-}
-
-// repoRoot finds the module root from the working directory, so the bench can build the
-// provider and run go test wherever it is started from inside the repository.
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod above the working directory: run the bench from inside the repository (make bench)")
-		}
-		dir = parent
-	}
 }

@@ -5,20 +5,16 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"time"
+
+	"github.com/panelform/terraform-provider-pterodactyl/internal/localmirror"
 )
 
 // providerVersion is the version the soak's provider is installed under in its local mirror.
 const providerVersion = "0.0.1"
-
-// hostnames are the registries a provider source without one resolves to: Terraform's, and
-// OpenTofu's. The mirror holds the provider under both, so either CLI installs it.
-var hostnames = []string{"registry.terraform.io", "registry.opentofu.org"}
 
 // cli is one Terraform or OpenTofu binary with a private CLI configuration that installs the
 // provider from a local filesystem mirror: nothing is downloaded, nothing outside the working
@@ -41,55 +37,14 @@ func setup(ctx context.Context, root, work, terraform string) (*cli, error) {
 	}
 	mirror := filepath.Join(work, "mirror")
 	fmt.Println("soak: building the provider into a local mirror")
-	var built string
-	for _, host := range hostnames {
-		dir := filepath.Join(mirror, host, "panelform/pterodactyl", providerVersion, runtime.GOOS+"_"+runtime.GOARCH)
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return nil, err
-		}
-		dst := filepath.Join(dir, "terraform-provider-pterodactyl_v"+providerVersion)
-		if built != "" {
-			if err := os.Link(built, dst); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		build := exec.CommandContext(ctx, "go", "build", "-ldflags", "-X main.version="+providerVersion, "-o", dst, ".") //nolint:gosec // builds this repository into the soak's own directory
-		build.Dir = root
-		if out, err := build.CombinedOutput(); err != nil {
-			return nil, fmt.Errorf("building the provider: %w\n%s", err, out)
-		}
-		built = dst
-	}
-	var include []string
-	for _, host := range hostnames {
-		include = append(include, fmt.Sprintf("%q", host+"/panelform/pterodactyl"))
-	}
-	list := strings.Join(include, ", ")
-	rc := filepath.Join(work, "terraform.rc")
-	cfg := fmt.Sprintf(`provider_installation {
-  filesystem_mirror {
-    path    = %q
-    include = [%s]
-  }
-  direct {
-    exclude = [%s]
-  }
-}
-`, mirror, list, list)
-	if err := os.WriteFile(rc, []byte(cfg), 0o600); err != nil {
+	if err := localmirror.Build(ctx, root, mirror, providerVersion, ".", "-ldflags", "-X main.version="+providerVersion); err != nil {
 		return nil, err
 	}
-	var env []string
-	for _, kv := range os.Environ() {
-		// Settings of the caller's own Terraform and provider must not leak into the runs.
-		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "TF_") || strings.HasPrefix(k, "TOFU_") ||
-			strings.HasPrefix(k, "PTERODACTYL_") || strings.HasPrefix(k, "PANELBENCH_") || k == burnEnv {
-			continue
-		}
-		env = append(env, kv)
+	rc := filepath.Join(work, "terraform.rc")
+	if err := localmirror.WriteCLIConfig(rc, mirror); err != nil {
+		return nil, err
 	}
-	env = append(env, "TF_CLI_CONFIG_FILE="+rc, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1")
+	env := localmirror.Env(rc)
 	c := &cli{bin: bin, env: env}
 	vctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()

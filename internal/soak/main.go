@@ -28,12 +28,13 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/panelform/terraform-provider-pterodactyl/internal/localmirror"
 )
 
 func main() {
@@ -139,7 +140,7 @@ func run() (int, error) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	started := time.Now()
-	root, err := repoRoot()
+	root, err := localmirror.RepoRoot("the soak (make soak)")
 	if err != nil {
 		return 1, err
 	}
@@ -234,23 +235,4 @@ func indent(s, prefix string) string {
 		b.WriteString(prefix + line)
 	}
 	return b.String()
-}
-
-// repoRoot finds the module root from the working directory, so the soak can build the
-// provider wherever it is started from inside the repository.
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod above the working directory: run the soak from inside the repository (make soak)")
-		}
-		dir = parent
-	}
 }
