@@ -244,15 +244,9 @@ type seeded struct {
 	key, server, name, id string
 }
 
-// writeConfig writes one for_each resource over every database, and an import block for each.
-// Import blocks run on Terraform 1.5 and later; the imports are read through the provider,
-// with sharing on, so setting up even 1,000 databases costs a few requests.
-func writeConfig(dir string, dbs []seeded) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	var m, imp strings.Builder
-	fmt.Fprintf(&m, `terraform {
+// configHeader starts every configuration the bench writes: the provider, at the version the
+// mirror holds, configured from the environment.
+var configHeader = fmt.Sprintf(`terraform {
   required_providers {
     pterodactyl = {
       source  = "panelform/pterodactyl"
@@ -263,9 +257,19 @@ func writeConfig(dir string, dbs []seeded) error {
 
 provider "pterodactyl" {}
 
-locals {
-  databases = {
 `, providerVersion)
+
+// writeConfig writes one for_each resource over every database, and an import block for each.
+// Import blocks run on Terraform 1.5 and later; the imports are read through the provider,
+// with sharing on, so setting up even 1,000 databases costs a few requests.
+func writeConfig(dir string, dbs []seeded) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	var m, imp strings.Builder
+	m.WriteString(configHeader + `locals {
+  databases = {
+`)
 	for _, d := range dbs {
 		fmt.Fprintf(&m, "    %q = { server = %q, name = %q }\n", d.key, d.server, d.name)
 		fmt.Fprintf(&imp, "import {\n  to = pterodactyl_server_database.db[%q]\n  id = \"%s/%s\"\n}\n\n", d.key, d.server, d.id)

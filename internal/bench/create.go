@@ -195,20 +195,9 @@ func writeCreateConfig(dir string, servers []paneltest.Server, n int, timeout st
 		return err
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, `terraform {
-  required_providers {
-    pterodactyl = {
-      source  = "panelform/pterodactyl"
-      version = %q
-    }
-  }
-}
-
-provider "pterodactyl" {}
-
-locals {
+	b.WriteString(configHeader + `locals {
   servers = [
-`, providerVersion)
+`)
 	for _, s := range servers {
 		fmt.Fprintf(&b, "    %q,\n", s.Identifier)
 	}
