@@ -158,6 +158,27 @@ game_password() {
 
 # admin_demo is the ADMIN=1 demo, from `terraform init` on: examples/admin, with the panel's
 # application key, against the private MariaDB.
+# rotated BEFORE AFTER: the password's fingerprints before and after a rotation differ.
+rotated() {
+  note "game password:  fingerprint $1 -> $2"
+  if [ "$1" = "$2" ]; then
+    echo "the password did not change" >&2
+    exit 1
+  fi
+}
+
+# nothing_to_change: the plan after the rotation is empty.
+nothing_to_change() {
+  step "$cli plan: checking that nothing is left to change"
+  if "$terraform" -chdir="$work/config" plan -input=false -no-color -detailed-exitcode -var rotation=2 >"$work/plan.log" 2>&1; then
+    note "no changes: state, configuration and panel agree"
+  else
+    cat "$work/plan.log" >&2
+    echo "the plan after the rotation is not empty" >&2
+    exit 1
+  fi
+}
+
 admin_demo() {
   local write_only=false host_id login state_note before after left hosts_left on_host
   # Write-only arguments came with Terraform 1.11 (OpenTofu 1.11 too); before, the sensitive
@@ -232,24 +253,13 @@ TF
   step "Rotating the game database's password by changing its trigger (rotation = 2)"
   tf apply -input=false -auto-approve -no-color -var rotation=2
   after=$(fingerprint)
-  note "game password:  fingerprint $before -> $after"
-  if [ "$before" = "$after" ]; then
-    echo "the password did not change" >&2
-    exit 1
-  fi
+  rotated "$before" "$after"
   step "Logging in to MariaDB again after the rotation"
   refused "$previous_password"
   login_with_state "INSERT INTO scores VALUES ('alex', 7);"
   unset previous_password
 
-  step "$cli plan: checking that nothing is left to change"
-  if "$terraform" -chdir="$work/config" plan -input=false -no-color -detailed-exitcode -var rotation=2 >"$work/plan.log" 2>&1; then
-    note "no changes: state, configuration and panel agree"
-  else
-    cat "$work/plan.log" >&2
-    echo "the plan after the rotation is not empty" >&2
-    exit 1
-  fi
+  nothing_to_change
 
   step "$cli destroy: removing the database, then its host"
   tf destroy -input=false -auto-approve -no-color -var rotation=2
@@ -407,11 +417,7 @@ fi
 step "Rotating the game database's password by changing its trigger (rotation = 2)"
 tf apply -input=false -auto-approve -no-color -var rotation=2
 after=$(fingerprint)
-note "game password:  fingerprint $before -> $after"
-if [ "$before" = "$after" ]; then
-  echo "the password did not change" >&2
-  exit 1
-fi
+rotated "$before" "$after"
 if [ -n "$mariadb_dir" ]; then
   step "Logging in to MariaDB again after the rotation"
   refused "$previous_password"
@@ -419,14 +425,7 @@ if [ -n "$mariadb_dir" ]; then
   unset previous_password
 fi
 
-step "$cli plan: checking that nothing is left to change"
-if "$terraform" -chdir="$work/config" plan -input=false -no-color -detailed-exitcode -var rotation=2 >"$work/plan.log" 2>&1; then
-  note "no changes: state, configuration and panel agree"
-else
-  cat "$work/plan.log" >&2
-  echo "the plan after the rotation is not empty" >&2
-  exit 1
-fi
+nothing_to_change
 
 step "Listing the server's databases through the pterodactyl_server_databases data source"
 note "$("$terraform" -chdir="$work/config" output -json all_databases_on_server)"
