@@ -7,6 +7,7 @@ package localmirror
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -46,9 +47,13 @@ func Build(ctx context.Context, root, mirror, version, pkg string, flags ...stri
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return err
 		}
-		dst := filepath.Join(dir, "terraform-provider-pterodactyl_v"+version)
+		name := "terraform-provider-pterodactyl_v" + version
+		if runtime.GOOS == "windows" {
+			name += ".exe"
+		}
+		dst := filepath.Join(dir, name)
 		if built != "" {
-			if err := os.Link(built, dst); err != nil {
+			if err := linkOrCopy(built, dst); err != nil {
 				return err
 			}
 			continue
@@ -99,4 +104,25 @@ func Env(rc string) []string {
 		env = append(env, kv)
 	}
 	return append(env, "TF_CLI_CONFIG_FILE="+rc, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1")
+}
+
+// linkOrCopy puts the file from at to, hard-linked where the file system allows.
+func linkOrCopy(from, to string) error {
+	if os.Link(from, to) == nil {
+		return nil
+	}
+	src, err := os.Open(from) //nolint:gosec // the binary just built
+	if err != nil {
+		return err
+	}
+	defer func() { _ = src.Close() }()
+	dst, err := os.OpenFile(to, os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o700) //nolint:gosec // the caller's own directory
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(dst, src); err != nil {
+		_ = dst.Close()
+		return err
+	}
+	return dst.Close()
 }

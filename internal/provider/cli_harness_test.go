@@ -6,12 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,6 +19,8 @@ import (
 	"github.com/hashicorp/go-version"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
+
+	"github.com/panelform/terraform-provider-pterodactyl/internal/localmirror"
 )
 
 // The CLI harness runs the provider the way users do: as its own binary, which the CLI the
@@ -29,13 +29,7 @@ import (
 // -generate-config-out, terraform apply -invoke, terraform state rm, and the TRACE log of a
 // provider in its own process.
 
-// cliProviderSources are what `source = "panelform/pterodactyl"` means: Terraform resolves it
-// on registry.terraform.io, OpenTofu on registry.opentofu.org. The mirror serves both.
-var cliProviderSources = []string{
-	"registry.terraform.io/panelform/pterodactyl",
-	"registry.opentofu.org/panelform/pterodactyl",
-}
-
+// cliProviderVersion is the version the harness installs the provider under.
 const cliProviderVersion = "0.0.1"
 
 // cliTerraformBlock requires and configures the provider as users do; the panel URL and the
@@ -76,64 +70,11 @@ func installCLIProvider() (string, error) {
 		return "", err
 	}
 	mirror := filepath.Join(root, "mirror")
-	name := "terraform-provider-pterodactyl_v" + cliProviderVersion
-	if runtime.GOOS == "windows" {
-		name += ".exe"
+	if err := localmirror.Build(context.Background(), filepath.Join("..", ".."), mirror, cliProviderVersion, "."); err != nil {
+		return "", err
 	}
-	var built string
-	for _, source := range cliProviderSources {
-		bin := filepath.Join(mirror, filepath.FromSlash(source), cliProviderVersion, runtime.GOOS+"_"+runtime.GOARCH, name)
-		if built == "" {
-			build := exec.CommandContext(context.Background(), "go", "build", "-o", bin, ".") //nolint:gosec // a path in our own temp dir
-			build.Dir = filepath.Join("..", "..")
-			if out, err := build.CombinedOutput(); err != nil {
-				return "", fmt.Errorf("building the provider: %w\n%s", err, out)
-			}
-			built = bin
-			continue
-		}
-		if err := linkOrCopy(built, bin); err != nil {
-			return "", err
-		}
-	}
-	quoted := make([]string, len(cliProviderSources))
-	for i, s := range cliProviderSources {
-		quoted[i] = strconv.Quote(s)
-	}
-	sources := "[" + strings.Join(quoted, ", ") + "]"
 	config := filepath.Join(root, "cli.tfrc")
-	err = os.WriteFile(config, []byte(fmt.Sprintf(`provider_installation {
-  filesystem_mirror {
-    path    = %q
-    include = %s
-  }
-  direct {
-    exclude = %s
-  }
-}
-`, mirror, sources, sources)), 0o600)
-	return config, err
-}
-
-// linkOrCopy puts the file from at to, hard-linked where the file system allows.
-func linkOrCopy(from, to string) error {
-	if err := os.MkdirAll(filepath.Dir(to), 0o750); err != nil {
-		return err
-	}
-	if os.Link(from, to) == nil {
-		return nil
-	}
-	src, err := os.Open(from) //nolint:gosec // the binary we just built
-	if err != nil {
-		return err
-	}
-	defer src.Close()
-	dst, err := os.OpenFile(to, os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o700) //nolint:gosec // our own temp dir
-	if err != nil {
-		return err
-	}
-	_, err = io.Copy(dst, src)
-	return errors.Join(err, dst.Close())
+	return config, localmirror.WriteCLIConfig(config, mirror)
 }
 
 // removeStaleCLIDirs removes the provider builds of test processes that have exited: without
