@@ -460,7 +460,6 @@ func (op hostOperation) addError(diags *diag.Diagnostics, err error) {
 
 // advice is the sentence that tells a person how to get past err.
 func (op hostOperation) advice(err error) string {
-	var apiErr *panel.APIError
 	var conn *panel.HostConnectionError
 	var inUse *panel.HostInUseError
 	var unconfirmed *panel.UnconfirmedCreateError
@@ -485,9 +484,8 @@ func (op hostOperation) advice(err error) string {
 	case panel.IsNotAdmin(err):
 		return "Use an application key (Admin → API Keys, papp_…) whose " + hostPermission + " permission is set to " +
 			op.access + ", or a client key (pacc_…) of a root admin."
-	case panel.IsForbidden(err) && errors.As(err, &apiErr) && strings.Contains(apiErr.Detail(), "IP address"):
-		return "The API key only allows requests from some IP addresses. Add this machine's address to the key's " +
-			"allowed IPs on the panel, or use a key without that restriction."
+	case ipRestricted(err):
+		return ipRestrictedAdvice
 	case panel.IsForbidden(err):
 		need := "The application key needs the " + hostPermission + " permission set to " + op.access
 		if op.deleting {

@@ -63,6 +63,16 @@ func (op operation) unconfirmedAdvice(u *panel.UnconfirmedCreateError) string {
 	return msg + "."
 }
 
+// ipRestrictedAdvice answers a key the panel refuses from this machine's address.
+const ipRestrictedAdvice = "The API key only allows requests from some IP addresses. Add this machine's address to " +
+	"the key's allowed IPs on the panel, or use a key without that restriction."
+
+// ipRestricted reports the panel refusing the key because of the address the request came from.
+func ipRestricted(err error) bool {
+	var apiErr *panel.APIError
+	return panel.IsForbidden(err) && errors.As(err, &apiErr) && strings.Contains(apiErr.Detail(), "IP address")
+}
+
 // advice is the sentence that tells a person how to get past err.
 func (op operation) advice(err error) string {
 	var apiErr *panel.APIError
@@ -120,9 +130,8 @@ func (op operation) advice(err error) string {
 	case panel.IsForbidden(err) && errors.As(err, &apiErr) && strings.Contains(apiErr.Detail(), "application API key"):
 		return "api_key holds an application (admin) key. Create a client API key under Account → API Credentials " +
 			"(it starts with ptlc_ on Pterodactyl, pacc_ on Pelican) and use that instead."
-	case panel.IsForbidden(err) && errors.As(err, &apiErr) && strings.Contains(apiErr.Detail(), "IP address"):
-		return "The API key only allows requests from some IP addresses. Add this machine's address to the key's " +
-			"allowed IPs on the panel, or use a key without that restriction."
+	case ipRestricted(err):
+		return ipRestrictedAdvice
 	case panel.IsForbidden(err):
 		return fmt.Sprintf("The API key's user lacks the %s permission on server %s. Ask the server's owner to grant "+
 			"it to this subuser (Users tab of the server), or use the owner's key.", op.permission, op.server)
