@@ -134,7 +134,13 @@ func (cl *Client) sharedList(ctx context.Context, server string, include bool) (
 		return slices.Clone(dbs), nil
 	}
 	op := "list databases of server " + server
-	dbs, shared, err := cl.shared.flights.do(ctx, op, k.flightKey(gen), func(fctx context.Context) ([]Database, error) {
+	// A list held since the lookup above will do: the request it came from may have landed
+	// between the lookup and joining the flights.
+	held := func() ([]Database, bool) {
+		_, dbs, ok := cl.shared.lookup(k, cl.now())
+		return dbs, ok
+	}
+	dbs, shared, err := cl.shared.flights.doUnless(ctx, op, k.flightKey(gen), held, func(fctx context.Context) ([]Database, error) {
 		at := cl.now()
 		dbs, err := cl.fetchDatabases(fctx, server, include)
 		if err == nil {
