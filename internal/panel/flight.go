@@ -20,7 +20,7 @@ type flights[V any] struct {
 	// joined, when set, is called each time a caller joins a request in flight; tests use it
 	// to know that a caller is waiting on a shared request.
 	joined func()
-	// entering, when set, is called as each caller enters doUnless, before it looks for a
+	// entering, when set, is called as each caller enters do, before it looks for a
 	// request to join; tests use it to hold a caller there.
 	entering func()
 }
@@ -34,18 +34,14 @@ type flight[V any] struct {
 }
 
 // do returns fetch's result for key, from a request in flight when there is one it can join,
-// else from a new one. shared reports whether the caller joined another's request. A caller
-// that leaves gets its context's error, after op.
-func (g *flights[V]) do(ctx context.Context, op, key string, fetch func(context.Context) (V, error)) (v V, shared bool, err error) {
-	return g.doUnless(ctx, op, key, nil, fetch)
-}
-
-// doUnless is do for a result that fetch keeps somewhere before it returns. have, when not nil,
-// looks there, and is asked under the same lock as the flights, before a new request starts:
-// a caller that looked, found nothing, and then came after the request it could have joined
-// has landed, gets what that request kept instead of asking again. Without it, that caller
-// sends a second request.
-func (g *flights[V]) doUnless(ctx context.Context, op, key string, have func() (V, bool), fetch func(context.Context) (V, error)) (v V, shared bool, err error) {
+// else from what fetch kept, else from a new request. shared reports whether the caller got
+// another's result. A caller that leaves gets its context's error, after op.
+//
+// fetch keeps its result somewhere before it returns; have looks there, and is asked under
+// the same lock as the flights, before a new request starts: a caller that looked, found
+// nothing, and then came after the request it could have joined had landed, gets what that
+// request kept instead of asking again.
+func (g *flights[V]) do(ctx context.Context, op, key string, have func() (V, bool), fetch func(context.Context) (V, error)) (v V, shared bool, err error) {
 	if g.entering != nil {
 		g.entering()
 	}

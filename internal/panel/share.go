@@ -140,7 +140,7 @@ func (cl *Client) sharedList(ctx context.Context, server string, include bool) (
 		_, dbs, ok := cl.shared.lookup(k, cl.now())
 		return dbs, ok
 	}
-	dbs, shared, err := cl.shared.flights.doUnless(ctx, op, k.flightKey(gen), held, func(fctx context.Context) ([]Database, error) {
+	dbs, shared, err := cl.shared.flights.do(ctx, op, k.flightKey(gen), held, func(fctx context.Context) ([]Database, error) {
 		at := cl.now()
 		dbs, err := cl.fetchDatabases(fctx, server, include)
 		if err == nil {

@@ -71,7 +71,7 @@ func (cl *Client) getServer(ctx context.Context, server string) (*Server, error)
 		srv := cl.servers.servers[key]
 		return srv, srv != nil
 	}
-	srv, _, err := cl.servers.flights.doUnless(ctx, op, key, kept, func(fctx context.Context) (*Server, error) {
+	srv, _, err := cl.servers.flights.do(ctx, op, key, kept, func(fctx context.Context) (*Server, error) {
 		srv, err := cl.fetchServer(fctx, server)
 		if err == nil {
 			// Kept before the request lands, so that no caller arriving after it finds
@@ -160,7 +160,7 @@ func (cl *Client) snapshot(ctx context.Context, server string, fresh bool) (snap
 		snap, ok := s.get(key)
 		return nil, ok && (!fresh || !snap.at.Before(asked))
 	}
-	_, _, err := s.flights.doUnless(ctx, "list databases of server "+server, key, kept, func(fctx context.Context) ([]Database, error) {
+	_, _, err := s.flights.do(ctx, "list databases of server "+server, key, kept, func(fctx context.Context) ([]Database, error) {
 		at := cl.now()
 		dbs, err := cl.fetchDatabases(fctx, server, false)
 		switch {
