@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -13,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/panelform/terraform-provider-pterodactyl/internal/paneltest"
 )
 
 const testKey = "ptlc_0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ"
@@ -412,12 +413,7 @@ func TestRequestTimeoutIsPerAttempt(t *testing.T) {
 }
 
 func TestNothingListening(t *testing.T) {
-	ln, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	_ = ln.Close()
+	addr := paneltest.RefusingAddress(t)
 	c, err := New(Config{URL: "http://" + addr, APIKey: testKey, MaxRetries: 1})
 	if err != nil {
 		t.Fatal(err)

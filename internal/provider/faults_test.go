@@ -1,11 +1,9 @@
 package provider
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"log"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -290,12 +288,7 @@ func TestBadPanelURLs(t *testing.T) {
 		http.Redirect(w, r, "/auth/login", http.StatusFound)
 	}))
 	defer login.Close()
-	ln, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	nothing := "http://" + ln.Addr().String()
-	_ = ln.Close()
+	nothing := "http://" + paneltest.RefusingAddress(t)
 	p := startPanel(t, paneltest.Pterodactyl)
 	p.nothingCreated(t)
 	tlsToPlain := strings.Replace(p.URL(), "http://", "https://", 1)
