@@ -1,22 +1,20 @@
 #!/usr/bin/env bash
-# docs-terraform.sh TERRAFORM DIR: prints the Terraform that renders docs/. Terraform 1.14 or
-# later exports every schema the docs show: resource identity (1.12), list resources and
-# actions (1.14). TERRAFORM is used when it is that new; else Terraform 1.15.9 from DIR
-# (scripts/terraform-1.15.sh). Exits 3, saying why, when neither is at hand: docs rendered by an
-# older Terraform would lack those sections.
+# docs-terraform.sh TERRAFORM: prints the path of TERRAFORM when it can render docs/, that is
+# when it is Terraform 1.14 or later, which exports every schema the docs show: resource
+# identity (1.12), list resources and actions (1.14). Otherwise it says why on stderr and exits
+# 3; `make generate` then builds Terraform 1.16.4 instead. Docs rendered by an older Terraform,
+# or by OpenTofu, would lack those sections.
 set -euo pipefail
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-tf=${1:?usage: docs-terraform.sh TERRAFORM DIR}
-dir=${2:?usage: docs-terraform.sh TERRAFORM DIR}
-if [ -x "$tf" ] || command -v "$tf" >/dev/null 2>&1; then
-  v=$("$tf" version 2>/dev/null | sed -n '1s/^Terraform v\([0-9]*\)\.\([0-9]*\).*/\1 \2/p')
-  if [ -n "$v" ] && { read -r major minor <<<"$v"; [ "$major" -gt 1 ] || [ "$minor" -ge 14 ]; }; then
-    realpath "$(command -v "$tf")"
-    exit 0
-  fi
-fi
-if ! "$here/terraform-1.15.sh" "$dir"; then
-  echo "docs/ needs Terraform 1.14 or later to render the identity, action and list resource schemas." >&2
-  echo "Run with TERRAFORM=/path/to/terraform (1.14+), or keep ../shared/tools/terraform-1.15.9 beside the checkout." >&2
+tf=${1:?usage: docs-terraform.sh TERRAFORM}
+if ! path=$(command -v "$tf" 2>/dev/null) || [ ! -x "$path" ]; then
+  echo "no Terraform at '$tf' to render docs/ with" >&2
   exit 3
 fi
+first=$("$path" version 2>/dev/null | head -n 1)
+if [[ $first =~ ^Terraform\ v([0-9]+)\.([0-9]+)\. ]] &&
+  { [ "${BASH_REMATCH[1]}" -gt 1 ] || [ "${BASH_REMATCH[2]}" -ge 14 ]; }; then
+  realpath "$path"
+  exit 0
+fi
+echo "'$first' ($path) cannot render docs/: the identity, action and list resource schemas need Terraform 1.14 or later" >&2
+exit 3

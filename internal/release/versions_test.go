@@ -89,8 +89,10 @@ func pinnedMinors(makefile []byte, pattern string) []int {
 
 // TestVersionsFile checks .ci/versions.json against the CLIs that .ci/run tests here: the
 // workflow's matrix starts at the oldest supported Terraform, the one `make test-1.5.7` builds
-// (TF157 in the GNUmakefile), and includes every other Terraform and OpenTofu version the
-// GNUmakefile pins, so that nothing tested here is left out there.
+// (TF157 in the GNUmakefile), ends at the newest, the one `make test-1.16` builds
+// (TF116_VERSION), and includes every other Terraform and OpenTofu version the GNUmakefile
+// pins, so that nothing tested here is left out there, and the workflow tests nothing newer
+// than what is tested here.
 func TestVersionsFile(t *testing.T) {
 	v := readVersions(t)
 	tf := minors(t, "terraform", v.Terraform)
@@ -104,7 +106,15 @@ func TestVersionsFile(t *testing.T) {
 	if tf[0] != oldest[0] {
 		t.Errorf(".ci/versions.json: terraform starts at %s; want 1.%d.*, the oldest supported version (TF157 in the GNUmakefile)", v.Terraform[0], oldest[0])
 	}
-	for _, n := range pinnedMinors(makefile, `terraform-1\.(\d+)\.\d+`) {
+	newest := pinnedMinors(makefile, `(?m)^TF116_VERSION\s*:=\s*1\.(\d+)\.\d+$`)
+	if len(newest) != 1 {
+		t.Fatalf("GNUmakefile: want one TF116_VERSION := 1.N.P line, found %d", len(newest))
+	}
+	if last := tf[len(tf)-1]; last != newest[0] {
+		t.Errorf(".ci/versions.json: terraform ends at %s; want 1.%d.*, the newest version .ci/run tests (TF116_VERSION in the GNUmakefile)", v.Terraform[len(v.Terraform)-1], newest[0])
+	}
+	pinned := append(pinnedMinors(makefile, `terraform-1\.(\d+)\.\d+`), newest...)
+	for _, n := range pinned {
 		if !slices.Contains(tf, n) {
 			t.Errorf(".ci/versions.json: terraform %v lacks 1.%d.*, which the GNUmakefile pins", v.Terraform, n)
 		}
