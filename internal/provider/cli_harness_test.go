@@ -328,12 +328,23 @@ type cliInstance struct {
 
 // cliStateFile is the part of a state file the tests read.
 type cliStateFile struct {
-	Resources []struct {
-		Mode      string        `json:"mode"`
-		Type      string        `json:"type"`
-		Name      string        `json:"name"`
-		Instances []cliInstance `json:"instances"`
-	} `json:"resources"`
+	Resources []cliStateResource `json:"resources"`
+}
+
+type cliStateResource struct {
+	Module    string        `json:"module"` // "" in the root module
+	Mode      string        `json:"mode"`
+	Type      string        `json:"type"`
+	Name      string        `json:"name"`
+	Instances []cliInstance `json:"instances"`
+}
+
+// address is the resource's address, with its module's.
+func (r cliStateResource) address() string {
+	if r.Module == "" {
+		return r.Type + "." + r.Name
+	}
+	return r.Module + "." + r.Type + "." + r.Name
 }
 
 // state reads the working directory's state file.
@@ -352,7 +363,7 @@ func (s cliStateFile) managed() []string {
 	for _, r := range s.Resources {
 		if r.Mode == "managed" {
 			for range r.Instances {
-				out = append(out, r.Type+"."+r.Name)
+				out = append(out, r.address())
 			}
 		}
 	}
@@ -362,7 +373,7 @@ func (s cliStateFile) managed() []string {
 // instance is the single instance of the managed resource at address; nil when absent.
 func (s cliStateFile) instance(address string) *cliInstance {
 	for _, r := range s.Resources {
-		if r.Mode == "managed" && r.Type+"."+r.Name == address && len(r.Instances) == 1 {
+		if r.Mode == "managed" && r.address() == address && len(r.Instances) == 1 {
 			return &r.Instances[0]
 		}
 	}

@@ -163,6 +163,7 @@ func TestCLIChecks(t *testing.T) {
 		"1.11.0": {TerraformVersion: tfversion.Version1_11_0},
 		"1.12.0": {TerraformVersion: tfversion.Version1_12_0},
 		"1.15.0": {TerraformVersion: tfversion.Version1_15_0},
+		"1.16.0": {TerraformVersion: version1_16_0},
 	}
 	cases := []struct {
 		product string
@@ -180,6 +181,11 @@ func TestCLIChecks(t *testing.T) {
 		{cliOpenTofu, importByIdentity, "1.12.0", ""},
 		{cliTerraform, skipOnOpenTofu("actions"), "1.5.0", ""},
 		{cliOpenTofu, skipOnOpenTofu("actions"), "1.15.0", "OpenTofu 1.15.0 does not support actions: skipping test"},
+		{cliTerraform, actionOnFailure, "1.15.0", "action_trigger on_failure on Terraform: Terraform CLI version 1.15.0 is below minimum version 1.16.0"},
+		{cliTerraform, actionOnFailure, "1.16.0", ""},
+		{cliTerraform, importInModules, "1.15.0", "import blocks in modules on Terraform: Terraform CLI version 1.15.0 is below minimum version 1.16.0"},
+		{cliTerraform, importInModules, "1.16.0", ""},
+		{cliOpenTofu, importInModules, "1.16.0", "OpenTofu 1.16.0 does not support import blocks in modules: skipping test"},
 	}
 	for _, tc := range cases {
 		check := tc.check

@@ -131,7 +131,10 @@ func (r *serverDatabaseResource) planCreate(ctx context.Context, plan *serverDat
 				"import it: terraform import ADDRESS %s/%s, with this resource's address (shown above after "+
 				"\"with\") for ADDRESS, in single quotes if it has an index; or an import block with id = \"%s/%s\". "+
 				"Or choose another name. If this plan also destroys that database under another resource address "+
-				"(a resource renamed without a moved block), add a moved block instead.",
+				"(a resource renamed without a moved block), add a moved block instead. If this resource has "+
+				"create_before_destroy and replaces that database, the replacement cannot be made while that "+
+				"database holds the name, and Terraform keeps it, deposed, until a replacement is made: change "+
+				"name too, so that the new database is made first and then the old one deleted.",
 			server, taken.Name, taken.ID, server, taken.ID, server, taken.ID))
 		return
 	}
