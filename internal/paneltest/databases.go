@@ -30,6 +30,11 @@ type Database struct {
 	MaxConnections int
 	// HostID is the database host (1-based) the database is on; see Options.DatabaseHosts.
 	HostID int
+	// Created is when the panel committed it, by Options.Now. Creator is the User-Agent of
+	// the request that made it, "" for one added with AddDatabase: the simulation tells its
+	// clients apart by it.
+	Created time.Time
+	Creator string
 }
 
 // dbRec is the stored database row.
@@ -48,11 +53,13 @@ type dbRec struct {
 	hostID   int // database_host_id, 1-based
 	created  time.Time
 	updated  time.Time
+	creator  string // the User-Agent of the request that made it
 }
 
 func (d *dbRec) export() Database {
 	return Database{ID: d.publicID, InternalID: d.id, Server: d.server, Name: d.name, Username: d.username, Password: d.password,
-		Remote: d.remote, Host: d.host, Port: d.port, MaxConnections: d.maxConns, HostID: d.hostID}
+		Remote: d.remote, Host: d.host, Port: d.port, MaxConnections: d.maxConns, HostID: d.hostID,
+		Created: d.created, Creator: d.creator}
 }
 
 // Databases returns the server's databases sorted by internal id. It panics if the server
@@ -73,6 +80,22 @@ func (p *Panel) Databases(server string) []Database {
 // has a database with the same stored name (on any host; creates still on their host are not
 // seen), the panel has no database host, or the Backend fails.
 func (p *Panel) AddDatabase(server, name, remote string) Database {
+	d, ok := p.addDatabase(server, name, remote, false)
+	if !ok {
+		panic("paneltest: server " + server + " already has a database named " + name)
+	}
+	return d
+}
+
+// MakeDatabase is AddDatabase as a person in the panel's web UI does it: a name the server
+// has already is refused (ok false) instead of a panic, under the same lock as the check, and
+// so is one a create holds on its host (its open transaction holds the row's unique-index
+// entry: a real panel's insert would wait for it, then fail on the duplicate key).
+func (p *Panel) MakeDatabase(server, name, remote string) (db Database, ok bool) {
+	return p.addDatabase(server, name, remote, true)
+}
+
+func (p *Panel) addDatabase(server, name, remote string, asPerson bool) (Database, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	s := p.mustServer(server)
@@ -81,15 +104,19 @@ func (p *Panel) AddDatabase(server, name, remote string) Database {
 	}
 	stored := storedName(s.InternalID, name)
 	if p.nameTaken(s, stored) {
-		panic("paneltest: server " + s.Identifier + " already has a database named " + stored)
+		return Database{}, false
 	}
 	host := p.pickHost(s)
 	if host == 0 {
 		panic("paneltest: no database host for " + stored)
 	}
-	d, err := p.insertDatabase(context.Background(), s, rowKey{host: host, server: s.InternalID, name: stored}, remote)
+	k := rowKey{host: host, server: s.InternalID, name: stored}
+	if _, busy := p.inserting[k]; busy && asPerson {
+		return Database{}, false
+	}
+	d, err := p.insertDatabase(context.Background(), s, k, remote)
 	mustBackend("creating "+stored, err)
-	return d.export()
+	return d.export(), true
 }
 
 // DeleteDatabase removes a database out of band and reports whether it existed on that server.
@@ -192,6 +219,7 @@ func (p *Panel) insertDatabase(ctx context.Context, s *Server, k rowKey, remote 
 	}
 	d.id = p.nextDBID
 	p.nextDBID++
+	d.creator, _ = ctx.Value(creatorKey{}).(string)
 	d.created = p.opts.Now()
 	d.updated = d.created
 	d.publicID = strconv.Itoa(d.id)

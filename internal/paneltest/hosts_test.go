@@ -348,3 +348,31 @@ func TestDatabaseHosts(t *testing.T) {
 	}()
 	New(Options{DatabaseHosts: -1})
 }
+
+// A person making a database in the panel's web UI while a create of the same name is on its
+// host does not get it: that create's open transaction holds the row, so a real panel's insert
+// waits and then fails on the duplicate key. The fake let it through, and a client then found
+// the person's database where its own was still to come (the simulation, seed 90:
+// make simulate SEED=90, before MakeDatabase looked at the creates on their hosts).
+func TestPersonCannotTakeANameACreateHoldsOnItsHost(t *testing.T) {
+	f := setup(t, Options{})
+	hold, release := newHold(t)
+	on := onHost()
+	f.p.InjectFault(Fault{Route: RouteCreateDatabase, HostHold: hold, OnHost: on})
+	res := f.goCreate(t.Context(), t, "app")
+	within(t, on, "the create reaching its host")
+	if db, ok := f.p.MakeDatabase(f.srv.Identifier, "app", "%"); ok {
+		t.Fatalf("the person made %s while a create of the name was on its host", db.Name)
+	}
+	release()
+	if r := within(t, res, "the create"); r.err != nil || r.r.status != http.StatusOK {
+		t.Fatalf("the create on its host: %v", r.err)
+	}
+	dbs := f.p.Databases(f.srv.Identifier)
+	if len(dbs) != 1 || dbs[0].Name != "s1_app" {
+		t.Fatalf("%d databases, want the create's alone", len(dbs))
+	}
+	if _, ok := f.p.MakeDatabase(f.srv.Identifier, "app", "%"); ok {
+		t.Fatal("the person made a second database of a name the server has")
+	}
+}

@@ -14,6 +14,7 @@
 package paneltest
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -249,6 +250,7 @@ const maxBody = 1 << 20
 func (p *Panel) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	p.activity.begin()
 	defer p.activity.end()
+	r = r.WithContext(context.WithValue(r.Context(), creatorKey{}, r.UserAgent()))
 	m := matchRequest(r, p.opts.Flavor)
 	f := p.admit(m.route)
 	// Reading the whole body first lets net/http notice a client that hangs up during the
@@ -268,6 +270,9 @@ func (p *Panel) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		p.handle(w, r, m, body, hostTimeOf(f))
 	}
 }
+
+// creatorKey carries the User-Agent of a request to the row it makes (Database.Creator).
+type creatorKey struct{}
 
 // handle runs the panel's checks in the order of panel-api.md section 4. ht is the fault's
 // time on the database host, used by creates only.
