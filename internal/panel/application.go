@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // The application (admin) API (panel-api.md §12). With an application key every database
@@ -23,148 +24,6 @@ import (
 //   - Pterodactyl looks a database up by id on every server, whatever server the path names:
 //     nothing is done to a database before it is known to be the server's (ownedID), and an
 //     answer about another server's database is taken for a 404.
-
-// KeyKind says which of the panel's APIs an API key is for.
-type KeyKind int
-
-const (
-	// ClientKey is a client (account) key: ptlc_ on Pterodactyl, pacc_ on Pelican (plcn_
-	// before beta25), or a key without a known prefix, made before prefixes existed.
-	ClientKey KeyKind = iota
-	// ApplicationKey is an application (admin) key: ptla_ on Pterodactyl, papp_ on Pelican
-	// (peli_ before beta25).
-	ApplicationKey
-)
-
-func (k KeyKind) String() string {
-	if k == ApplicationKey {
-		return "application key"
-	}
-	return "client key"
-}
-
-// Flavor is the kind of panel: Pterodactyl or its fork Pelican.
-type Flavor int
-
-const (
-	// Pterodactyl is also what a key without a known prefix is taken for: only Pterodactyl
-	// made keys without one.
-	Pterodactyl Flavor = iota
-	// Pelican is the fork, which alone has an API for database hosts.
-	Pelican
-)
-
-func (f Flavor) String() string {
-	if f == Pelican {
-		return "Pelican"
-	}
-	return "Pterodactyl"
-}
-
-// keyPrefixes are the identifiers' prefixes the panels give their keys.
-var keyPrefixes = []struct {
-	prefix string
-	kind   KeyKind
-	flavor Flavor
-}{
-	{"ptlc_", ClientKey, Pterodactyl},
-	{"ptla_", ApplicationKey, Pterodactyl},
-	{"pacc_", ClientKey, Pelican},
-	{"papp_", ApplicationKey, Pelican},
-	{"plcn_", ClientKey, Pelican},
-	{"peli_", ApplicationKey, Pelican},
-}
-
-// prefixOf tells what an API key's prefix says: its kind and its panel's flavor, and whether
-// the prefix is known at all. An unknown one is a client key of Pterodactyl, which alone made
-// keys without a prefix.
-func prefixOf(apiKey string) (kind KeyKind, flavor Flavor, known bool) {
-	for _, p := range keyPrefixes {
-		if strings.HasPrefix(apiKey, p.prefix) {
-			return p.kind, p.flavor, true
-		}
-	}
-	return ClientKey, Pterodactyl, false
-}
-
-func knownPrefix(apiKey string) bool {
-	_, _, known := prefixOf(apiKey)
-	return known
-}
-
-// KindOf tells an API key's kind from its prefix. A key without a known prefix is taken for a
-// client key; a Client corrects that from the panel's first refusal (Client.Kind).
-func KindOf(apiKey string) KeyKind {
-	kind, _, _ := prefixOf(apiKey)
-	return kind
-}
-
-// FlavorOf tells the panel's flavor from an API key's prefix: Pelican for its prefixes,
-// Pterodactyl otherwise. Pelican keeps the keys of a Pterodactyl panel it was migrated from,
-// so a Client corrects it from the panel's answers where they prove otherwise
-// (Client.Flavor).
-func FlavorOf(apiKey string) Flavor {
-	_, flavor, _ := prefixOf(apiKey)
-	return flavor
-}
-
-// Kind returns the API key's kind: from its prefix, or, for a key without a known prefix,
-// ApplicationKey once the client API has refused it as one.
-func (cl *Client) Kind() KeyKind {
-	if cl.appKey.Load() {
-		return ApplicationKey
-	}
-	return ClientKey
-}
-
-// Flavor returns the panel's flavor: from the key's prefix, corrected once the panel refused
-// Pterodactyl's spelling of a server filter.
-func (cl *Client) Flavor() Flavor {
-	if cl.pelican.Load() {
-		return Pelican
-	}
-	return Pterodactyl
-}
-
-// explain turns the refusals particular to one API into what they mean: on the client API, a
-// key without a known prefix refused as an application key switches the Client to the
-// application API (*kindSwitchedError); on the application API, a user who is not an admin is
-// a *NotAdminError.
-func (cl *Client) explain(ctx context.Context, c call, err error) error {
-	switch {
-	case c.api == clientAPI && cl.kindGuessed && detailIs(err, http.StatusForbidden, detailApplicationKey):
-		if cl.appKey.CompareAndSwap(false, true) {
-			cl.log.Warn(ctx, "the API key is an application key: using the application API", map[string]any{"operation": c.op})
-		}
-		return &kindSwitchedError{err: err}
-	case c.api == applicationAPI && detailIs(err, http.StatusForbidden, detailNotAdmin):
-		return &NotAdminError{Operation: c.op, Err: err}
-	}
-	return err
-}
-
-// kindSwitchedError is the client API refusing a key without a known prefix as an
-// application key. The Client has switched to the application API since, where the call is
-// made again (retrySwitched). Nothing was applied: the refusal comes before the controller.
-type kindSwitchedError struct{ err error }
-
-func (e *kindSwitchedError) Error() string { return e.err.Error() }
-func (e *kindSwitchedError) Unwrap() error { return e.err }
-
-func kindSwitched(err error) bool {
-	var ks *kindSwitchedError
-	return errors.As(err, &ks)
-}
-
-// retrySwitched runs f, and once more if the key turned out to be an application key: f
-// looks at Kind, so the second run goes through the application API.
-func retrySwitched[T any](f func() (T, error)) (T, error) {
-	v, err := f()
-	if kindSwitched(err) {
-		return f()
-	}
-	return v, err
-}
 
 // Server filters of the application API's server list. The panels spell the short
 // identifier's filter differently; refusing the other spelling is a 400 that names it.
@@ -452,26 +311,29 @@ func (cl *Client) postAppDatabase(ctx context.Context, op, server string, in Cre
 // clientView returns a database a client key made through the application API as the client
 // API shows it, the id a client key reads it by later: on Pelican the same number, on
 // Pterodactyl a hashid of it, which only the panel can compute. It is found in the client
-// API's list by its stored name, unique per server.
-func (cl *Client) clientView(ctx context.Context, op, server string, made Database) (Database, error) {
+// API's list by its stored name, unique per server: one list per create, whose size is the
+// server's database count (bounded by its database limit). When that list fails or lacks it,
+// the database is returned with its application id, which a read recognises by the stored
+// name and records in the client API's form (OtherIDForm): the create succeeded, and an error
+// here would leave it on the panel with nothing in state.
+func (cl *Client) clientView(ctx context.Context, op, server string, made Database) Database {
 	if cl.Flavor() == Pelican {
-		return made, nil
+		return made
 	}
-	at := cl.now()
-	dbs, err := cl.fetchDatabases(ctx, server, false)
+	dbs, err := cl.listRecorded(ctx, server, false, false)
 	if err == nil {
-		cl.snaps.replace(server, dbs, at)
 		if db := FindStoredName(dbs, made.Name); db != nil {
 			made.ID = db.ID
 			if made.Host == "" {
 				made.Host, made.Port = db.Host, db.Port
 			}
-			return made, nil
+			return made
 		}
 		err = errors.New("the client API does not list it")
 	}
-	return Database{}, fmt.Errorf("%s: the panel made database %s (id %s in the application API) on host %s, but "+
-		"its client API id could not be read: %w; import it by its name", op, made.Name, made.ID, made.HostID, err)
+	cl.log.Warn(ctx, "a database made through the application API could not be found in the client API; keeping its application id until a read",
+		map[string]any{"operation": op, "database": made.Name, "database_id": made.ID, "error": err.Error()})
+	return made
 }
 
 // ownedID makes sure that the database id is the server's before the application API acts
@@ -492,25 +354,24 @@ func (cl *Client) ownedID(ctx context.Context, op, server string, serverID int, 
 	if cl.knows(server, id) || cl.Flavor() == Pelican {
 		return id, nil
 	}
-	_, had := cl.snaps.get(serverKey(server))
-	snap, err := cl.snapshot(ctx, server, had)
+	since := time.Time{}
+	if _, had, _ := cl.record.known(server); had {
+		since = cl.now()
+	}
+	kl, err := cl.knownList(ctx, server, since)
 	if err != nil {
 		return "", err
 	}
-	if FindDatabase(snap.dbs, id) == nil {
+	if FindDatabase(kl.dbs, id) == nil {
 		return "", notOwned(op, server, id)
 	}
 	return id, nil
 }
 
 // knows reports whether the client has seen database id among the server's, in its
-// snapshot or in a list it keeps. A database never moves to another server.
+// record. A database never moves to another server.
 func (cl *Client) knows(server, id string) bool {
-	key := serverKey(server)
-	if snap, ok := cl.snaps.get(key); ok && FindDatabase(snap.dbs, id) != nil {
-		return true
-	}
-	return cl.shared.holds(key, id)
+	return cl.record.holds(server, id)
 }
 
 // rotateApp is RotateDatabasePassword through the application API: reset-password answers
@@ -524,7 +385,7 @@ func (cl *Client) rotateApp(ctx context.Context, server, id string) (*Database, 
 	if id, err = cl.ownedID(ctx, op, server, sid, id); err != nil {
 		return nil, err
 	}
-	defer cl.shared.write(server)()
+	defer cl.record.beginWrite(server)(writeEffect{})
 	if _, err := cl.do(ctx, call{
 		op: op, api: applicationAPI, method: http.MethodPost, path: appDatabasePath(sid, id) + "/reset-password",
 	}, nil); err != nil {
@@ -550,20 +411,22 @@ func (cl *Client) deleteApp(ctx context.Context, server, id string) error {
 	}
 	owned, err := cl.ownedID(ctx, op, server, sid, id)
 	if IsNotFound(err) {
-		cl.snaps.remove(server, id)
+		cl.record.beginWrite(server)(deletedEffect(id))
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	defer cl.shared.write(server)()
+	end := cl.record.beginWrite(server)
 	_, err = cl.do(ctx, call{op: op, api: applicationAPI, method: http.MethodDelete, path: appDatabasePath(sid, owned)}, nil)
 	if IsNotFound(err) {
 		err = nil
 	}
 	if err == nil {
-		cl.snaps.remove(server, owned)
+		end(deletedEffect(owned))
+		return nil
 	}
+	end(writeEffect{})
 	return err
 }
 

@@ -2,6 +2,7 @@ package panel_test
 
 import (
 	"errors"
+	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -292,5 +293,35 @@ func TestDatabaseHostsOnTheFakePanel(t *testing.T) {
 	}
 	if n := pt.TotalRequests(); n != 0 {
 		t.Fatalf("%d requests to Pterodactyl", n)
+	}
+}
+
+// A root admin's client key creates on a chosen host through the application API, and learns
+// the client API's id (a hashid on Pterodactyl) from one list. When that list fails, the create
+// still succeeds: an error would leave the database on the panel with nothing in state. It
+// comes back with its application id, which a read finds by its stored name.
+func TestClientViewFailureKeepsTheDatabase(t *testing.T) {
+	p, srv := appPanel(t, paneltest.Pterodactyl)
+	c := newClient(t, p.URL(), p.AddKey(paneltest.Key{RootAdmin: true}))
+	ctx := t.Context()
+	if _, err := c.KnownDatabases(ctx, srv.Identifier); err != nil {
+		t.Fatal(err)
+	}
+	p.InjectFault(paneltest.Fault{Route: paneltest.RouteListDatabases, Status: http.StatusForbidden})
+	db, err := c.CreateDatabase(ctx, srv.Identifier, panel.CreateDatabaseInput{Name: "app", Remote: "%", HostID: "2"})
+	if err != nil {
+		t.Fatalf("the create failed when only the list after it did: %v", err)
+	}
+	on := p.Databases(srv.Identifier)
+	if len(on) != 1 || db.ID != strconv.Itoa(on[0].InternalID) || db.Name != on[0].Name || db.HostID != "2" {
+		t.Fatalf("created %s (%s) on host %s; want the panel's one database (it holds %d) by its application id",
+			db.ID, db.Name, db.HostID, len(on))
+	}
+	dbs, err := c.ListDatabases(ctx, srv.Identifier, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if found := panel.FindStoredName(dbs, db.Name); !c.OtherIDForm(db.ID) || found == nil || found.ID != on[0].ID {
+		t.Fatalf("a read does not find %s by its stored name %s", db.ID, db.Name)
 	}
 }

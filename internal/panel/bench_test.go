@@ -4,7 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
 	"testing"
+
+	"github.com/panelform/terraform-provider-pterodactyl/internal/paneltest"
 )
 
 // listJSON renders a list answer of n databases with passwords, as the panel sends it.
@@ -111,6 +115,52 @@ func BenchmarkSharedRead(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+		})
+	}
+}
+
+// countingWriter counts the bytes of the answers it writes.
+type countingWriter struct {
+	http.ResponseWriter
+	n *atomic.Int64
+}
+
+func (w countingWriter) Write(b []byte) (int, error) {
+	w.n.Add(int64(len(b)))
+	return w.ResponseWriter.Write(b)
+}
+
+// A root admin's client key creating on a chosen host goes through the application API and then
+// lists the server through the client API to learn the database's client API id (clientView on
+// Pterodactyl): two requests per database, and answers that grow with the databases already on
+// the server, so the bytes of N creates grow with N². The server's database limit bounds N.
+// Reported per created database: requests, and bytes of the panel's answers.
+func BenchmarkRootAdminCreatesOnAHost(b *testing.B) {
+	for _, n := range []int{10, 50} {
+		b.Run(fmt.Sprintf("databases=%d", n), func(b *testing.B) {
+			var requests, bytes int64
+			for b.Loop() {
+				p := paneltest.New(paneltest.Options{CreateRateLimit: -1, DatabaseHosts: 2})
+				srv := p.AddServer(paneltest.Server{InternalID: 7})
+				var sent atomic.Int64
+				hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					p.Handler().ServeHTTP(countingWriter{w, &sent}, r)
+				}))
+				c, err := New(Config{URL: hs.URL, APIKey: p.AddKey(paneltest.Key{RootAdmin: true})})
+				if err != nil {
+					b.Fatal(err)
+				}
+				for i := range n {
+					if _, err := c.CreateDatabase(b.Context(), srv.Identifier, CreateDatabaseInput{Name: fmt.Sprintf("db%03d", i), Remote: "%", HostID: "2"}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				hs.Close()
+				requests += int64(p.TotalRequests())
+				bytes += sent.Load()
+			}
+			b.ReportMetric(float64(requests)/float64(b.N*n), "requests/database")
+			b.ReportMetric(float64(bytes)/float64(b.N*n), "answer-bytes/database")
 		})
 	}
 }

@@ -3,11 +3,20 @@
 // database host, and Pelican's database hosts (application.go, hosts.go). It knows nothing
 // about Terraform.
 //
-// Every call goes through one request path (Client.do): pacing to the panel's rate limits,
-// one window per API (pace.go), authentication, JSON headers, the panel's error envelope
-// turned into *APIError, retries with Retry-After, and logging that never carries the API key
-// or a password. Reads of a server's databases are shared between parallel callers until the
-// next write (share.go).
+// It has three layers, each using only those below it:
+//
+//   - transport (client.go, retry.go, pace.go, errors.go, log.go, keykind.go, locks.go,
+//     rules.go): one request path, conn.do, for every call: pacing to the panel's rate
+//     limits, one window per API, authentication, JSON headers, the panel's error envelope
+//     turned into *APIError, retries with Retry-After, the key's kind and the panel's flavor
+//     as the answers tell them, and logging that never carries the API key or a password;
+//   - record (model.go, record.go, flight.go): what the client knows about each server, one
+//     record per server, filled by lists whoever asked for them, and the flights that share a
+//     request between parallel callers. Its one rule: a list that started before one of this
+//     client's writes to the server never overwrites what the write recorded;
+//   - operations (panel.go, lists.go, databases.go, servers.go, application.go, hosts.go):
+//     the Client and its calls, through either API, drawing on the record with the freshness
+//     each needs.
 package panel
 
 import (
@@ -17,12 +26,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"mime"
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -69,8 +78,9 @@ type Config struct {
 	Logger Logger
 }
 
-// Client talks to one panel with one API key. It is safe for concurrent use.
-type Client struct {
+// conn is the request path: one panel, one API key, the pacers of its APIs, and what the
+// answers told about the key's kind and the panel's flavor. The Client embeds it.
+type conn struct {
 	base       *url.URL
 	apiKey     string
 	userAgent  string
@@ -79,20 +89,13 @@ type Client struct {
 	maxWait    time.Duration
 	http       *http.Client
 	log        Logger
-	creates    serverLocks
-	hostMade   serverLocks // host creates, by name
 	pace       [apiCount]pacer
-	shared     listShare
-	servers    serverMemo
-	snaps      snapshots
 
 	// kind and flavor start from the key's prefix (KindOf, FlavorOf) and are corrected by
 	// answers: kindGuessed lets a refusal as an application key switch kind once, and a
 	// refused server filter corrects flavor (application.go). camelFilter is set once the
 	// panel refused Pelican's spelling of the short-identifier filter.
-	appKey atomic.Bool // Kind is ApplicationKey
-	// appAccess holds, per server, CheckApplicationAccess's lasting answer (an error or nil).
-	appAccess   sync.Map
+	appKey      atomic.Bool // Kind is ApplicationKey
 	kindGuessed bool
 	pelican     atomic.Bool // Flavor is Pelican
 	camelFilter atomic.Bool
@@ -106,10 +109,13 @@ type Client struct {
 	// attemptTimer starts the request timeout of one attempt and returns its stop function;
 	// tests replace it to end an attempt exactly when they choose.
 	attemptTimer func(d time.Duration, f func()) (stop func() bool)
+	// jitter returns a random duration in [0, d): the spread of retry backoffs. The
+	// simulation seeds it, so that a run replays.
+	jitter func(d time.Duration) time.Duration
 }
 
-// New checks cfg and returns a Client.
-func New(cfg Config) (*Client, error) {
+// newConn checks cfg and returns the request path it describes.
+func newConn(cfg Config) (*conn, error) {
 	base, err := ParseURL(cfg.URL)
 	if err != nil {
 		return nil, err
@@ -117,7 +123,7 @@ func New(cfg Config) (*Client, error) {
 	if strings.TrimSpace(cfg.APIKey) == "" {
 		return nil, errors.New("the API key is empty")
 	}
-	c := &Client{
+	c := &conn{
 		base:       base,
 		apiKey:     cfg.APIKey,
 		userAgent:  cfg.UserAgent,
@@ -125,12 +131,12 @@ func New(cfg Config) (*Client, error) {
 		maxRetries: cfg.MaxRetries,
 		maxWait:    cfg.MaxRetryWait,
 		log:        cfg.Logger,
-		shared:     listShare{off: !shareLists, ttl: shareFor},
 		sleep:      sleepContext,
 		now:        time.Now,
 		attemptTimer: func(d time.Duration, f func()) func() bool {
 			return time.AfterFunc(d, f).Stop
 		},
+		jitter: rand.N[time.Duration],
 	}
 	for i := range c.pace {
 		c.pace[i].general.left = -1 // unknown until an answer tells
@@ -282,10 +288,13 @@ type outcome struct {
 	// ambiguous is true when some attempt of a write may have been applied by the panel
 	// without the client seeing the answer (mayHaveApplied).
 	ambiguous bool
+	// sentAt is when the last attempt was let through, after any wait for the panel's
+	// rate-limit windows.
+	sentAt time.Time
 }
 
 // do runs c with retries and decodes a successful JSON answer into out (when not nil).
-func (cl *Client) do(ctx context.Context, c call, out any) (outcome, error) {
+func (cl *conn) do(ctx context.Context, c call, out any) (outcome, error) {
 	var res outcome
 	var body []byte
 	if c.body != nil {
@@ -302,6 +311,7 @@ func (cl *Client) do(ctx context.Context, c call, out any) (outcome, error) {
 			return res, cl.finish(ctx, c, res, err)
 		}
 		res.attempts++
+		res.sentAt = cl.now()
 		a, err := cl.attempt(ctx, c, body, out)
 		cl.observe(t, a.status, a.header)
 		if c.method != http.MethodGet && mayHaveApplied(a.status, a.sent, err) {
@@ -345,7 +355,7 @@ func (cl *Client) do(ctx context.Context, c call, out any) (outcome, error) {
 
 // stop returns why no further attempt may be made, or "" to go on. When the reason is the
 // operation's deadline, it also returns that deadline.
-func (cl *Client) stop(ctx context.Context, c call, failures, throttled, attempts int, waited, wait time.Duration) (string, time.Time) {
+func (cl *conn) stop(ctx context.Context, c call, failures, throttled, attempts int, waited, wait time.Duration) (string, time.Time) {
 	// A 429 is the panel saying when to come back, not a failure: it is retried as asked
 	// within the wait budget, whatever MaxRetries says, up to a bound of its own.
 	if throttled > maxThrottledRetries {
@@ -368,7 +378,7 @@ func (cl *Client) stop(ctx context.Context, c call, failures, throttled, attempt
 
 // finish records the attempt count on the error, and says what the refusals particular to
 // one API mean (explain, in application.go).
-func (cl *Client) finish(ctx context.Context, c call, res outcome, err error) error {
+func (cl *conn) finish(ctx context.Context, c call, res outcome, err error) error {
 	if err == nil {
 		return nil
 	}
@@ -389,7 +399,7 @@ type answer struct {
 }
 
 // attempt sends one request. The response body is consumed and closed here.
-func (cl *Client) attempt(ctx context.Context, c call, body []byte, out any) (answer, error) {
+func (cl *conn) attempt(ctx context.Context, c call, body []byte, out any) (answer, error) {
 	// The timeout is a timer of its own rather than a context deadline, so the attempt lasts
 	// the request timeout whatever deadline ctx reports now: a shared request's deadline moves
 	// as callers join and leave (share.go).
@@ -455,7 +465,7 @@ func (cl *Client) attempt(ctx context.Context, c call, body []byte, out any) (an
 
 // timedOut returns err as an attemptTimeoutError when the request timeout ended the attempt
 // actx (and not the call's own context ctx).
-func (cl *Client) timedOut(ctx, actx context.Context, err error) error {
+func (cl *conn) timedOut(ctx, actx context.Context, err error) error {
 	if errors.Is(context.Cause(actx), errAttemptTimeout) && ctx.Err() == nil {
 		return &attemptTimeoutError{timeout: cl.timeout, err: err}
 	}
@@ -480,7 +490,7 @@ func (e *attemptTimeoutError) Is(target error) bool { return target == context.D
 func (e *attemptTimeoutError) Unwrap() error        { return e.err }
 
 // decode turns an answer into nil (success, out filled), *APIError or *NotPanelError.
-func (cl *Client) decode(c call, u url.URL, resp *http.Response, raw []byte, out any) error {
+func (cl *conn) decode(c call, u url.URL, resp *http.Response, raw []byte, out any) error {
 	notPanel := &NotPanelError{
 		Operation:   c.op,
 		API:         c.api.String(),

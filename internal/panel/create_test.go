@@ -555,3 +555,23 @@ func TestLookupFindsItsOwnAmongSameNamedDatabases(t *testing.T) {
 		t.Fatalf("adopted %s after %d lists, want abcdEFGH from the first lookup", db.ID, h.lists)
 	}
 }
+
+// Two databases of the name and remote appear after an unanswered create (the panel's name
+// check takes no lock, and a create from elsewhere went to another host): either may be this
+// create's, so neither is taken. The error names both.
+func TestLookupDoesNotChooseBetweenTwoOfTheName(t *testing.T) {
+	h := &createHandler{onCreate: func(h *createHandler, w http.ResponseWriter, name, remote string) {
+		h.add("forEIGN1", name, remote)
+		h.add("abcdEFGH", name, remote)
+		w.WriteHeader(http.StatusBadGateway)
+	}}
+	c, _, _ := handlerClient(t, h.serve, nil)
+	db, err := c.CreateDatabase(t.Context(), "1a7ce997", CreateDatabaseInput{Name: "app", Remote: "%"})
+	var u *UnconfirmedCreateError
+	if db != nil || !errors.As(err, &u) || len(u.Found) != 2 {
+		t.Fatalf("CreateDatabase = %s, %v; want an error naming both databases", idOf(db), err)
+	}
+	if !strings.Contains(err.Error(), "(id forEIGN1) and ") || !strings.Contains(err.Error(), "(id abcdEFGH)") {
+		t.Errorf("the error does not name both: %v", err)
+	}
+}

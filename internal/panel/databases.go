@@ -4,51 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
-
-// PasswordState says what an answer told about a database's password.
-type PasswordState int
-
-const (
-	// PasswordNotRequested means the answer had no password relationship (a list without
-	// include=password).
-	PasswordNotRequested PasswordState = iota
-	// PasswordHidden means the password was asked for, but the key lacks the view-password
-	// permission, so the panel sent a null_resource.
-	PasswordHidden
-	// PasswordIncluded means Password holds the database user's password.
-	PasswordIncluded
-)
-
-// Database is one server database as the client API or the application API shows it.
-type Database struct {
-	// ID is opaque: through the client API a hashid string on Pterodactyl, an integer
-	// rendered in decimal on Pelican; through the application API always the integer.
-	ID string
-	// Name is the stored name, with the panel's s{N}_ prefix.
-	Name     string
-	Username string
-	// Remote is the host pattern the user may connect from (connections_from).
-	Remote string
-	// Host and Port are the database host's address. The application API shows them only to
-	// a key that may read database hosts; they are empty otherwise.
-	Host string
-	Port int
-	// HostID is the database host's id, which only the application API shows; "" when the
-	// database was read through the client API.
-	HostID string
-	// MaxConnections is 0 when the panel sets no limit (it sends null right after a create).
-	MaxConnections int
-	Password       string
-	PasswordState  PasswordState
-}
 
 // opaqueID accepts a JSON string or number and keeps its text.
 type opaqueID string
@@ -138,18 +100,6 @@ func databasesPath(server string) string {
 	return "/servers/" + url.PathEscape(strings.ToLower(server)) + "/databases"
 }
 
-// ListDatabases returns every database of a server in the panel's order. With
-// includePasswords, each carries its password, or PasswordHidden when the key may not see
-// passwords. The list is the only way to read a database: the client API has no single GET.
-// With an application key it is the application API's list, which also tells each
-// database's host (HostID, and Host and Port when the key may read hosts).
-//
-// Parallel calls for the same server and flag share one request, and an answer is reused
-// briefly until a write to the server (share.go); the slice returned is the caller's own.
-func (cl *Client) ListDatabases(ctx context.Context, server string, includePasswords bool) ([]Database, error) {
-	return retrySwitched(func() ([]Database, error) { return cl.sharedList(ctx, server, includePasswords) })
-}
-
 // fetchDatabases is ListDatabases without sharing: one request (with its retries), through
 // the API of the key's kind.
 func (cl *Client) fetchDatabases(ctx context.Context, server string, includePasswords bool) ([]Database, error) {
@@ -187,26 +137,39 @@ type CreateDatabaseInput struct {
 }
 
 // CreateDatabase creates a database. Creates on one server are serialized, through either
-// API, as the panel's limits expect (Pelican throttles them per server; Pterodactyl counts
-// against the database limit without a lock), and a create may wait for the panel's
-// rate-limit window for as long as ctx allows.
+// API, as the panel's limits expect (Pelican and Pterodactyl 1.12 throttle them per server;
+// Pterodactyl counts against the database limit without a lock), and a create may wait for
+// the panel's rate-limit window for as long as ctx allows.
 //
 // A create with in.HostID, or with an application key, goes through the application API
 // (createVia). The database returned carries the id a later read with the same key finds it
 // by: a client key gets the client API's id, looked up by name on Pterodactyl (clientView).
 //
-// Before sending, the name is checked against the server's snapshot (TakenName): a name
+// Before sending, the name is checked against the server's known list (TakenName): a name
 // already taken gives a *NameTakenError naming the existing database.
 //
 // A create is never sent again once it may have reached the panel (mayHaveApplied): the
 // panel finishes a request its client gave up on, and its name check takes no lock, so a
 // second create could make a second database. Instead the server's databases are listed at
-// growing intervals until the database appears, which is then returned, or until ctx's
-// deadline, which gives an *UnconfirmedCreateError. Only a request the panel never received
-// (no connection, a 429, the panel's own 503 in maintenance mode) is sent again.
+// growing intervals until a database of the name appears, or until ctx's deadline, which
+// gives an *UnconfirmedCreateError. The database found is returned as this create's own only
+// when nothing else is likely to have made it (adoptWithin); otherwise the error names it.
+// Only a request the panel never received (no connection, a 429, the panel's own 503 in
+// maintenance mode) is sent again.
+//
+// While a create's outcome is unknown, no other create of its name on the server is sent,
+// but creates of other names go on.
 func (cl *Client) CreateDatabase(ctx context.Context, server string, in CreateDatabaseInput) (*Database, error) {
 	return retrySwitched(func() (*Database, error) { return cl.createDatabase(ctx, server, in) })
 }
+
+// adoptWithin is how recent the list that showed a name free must be when its create is sent,
+// for a database found under the name after the create went unanswered to be taken as the
+// create's own. Anyone may make a database of that name in between: the panel would then
+// refuse this create, and with its answer lost the database found is the other writer's. No
+// list can rule that out, so the window is kept short; a database found after an older list
+// is named in the error instead, for the user to import if it is theirs.
+const adoptWithin = 5 * time.Second
 
 func (cl *Client) createDatabase(ctx context.Context, server string, in CreateDatabaseInput) (*Database, error) {
 	op := fmt.Sprintf("create database %q on server %s", in.Name, server)
@@ -214,14 +177,26 @@ func (cl *Client) createDatabase(ctx context.Context, server string, in CreateDa
 	if err != nil {
 		return nil, err
 	}
-	release, err := cl.creates.acquire(ctx, serverKey(server))
+	releaseName, err := cl.createNames.acquire(ctx, serverKey(server)+"/"+in.Name)
+	if err != nil {
+		return nil, fmt.Errorf("%s: waiting for a create of the same name whose outcome is not known yet: %w", op, err)
+	}
+	defer releaseName()
+	releaseServer, err := cl.creates.acquire(ctx, serverKey(server))
 	if err != nil {
 		return nil, fmt.Errorf("%s: waiting for other creates on the server: %w", op, err)
 	}
-	defer release()
-	defer cl.shared.write(server)()
+	serverHeld := true
+	defer func() {
+		if serverHeld {
+			releaseServer()
+		}
+	}()
+	var effect writeEffect
+	end := cl.record.beginWrite(server)
+	defer func() { end(effect) }()
 
-	existing, err := cl.takenName(ctx, server, in.Name)
+	existing, seen, err := cl.takenName(ctx, server, in.Name)
 	listed := err == nil
 	switch {
 	case IsForbidden(err) && !kindSwitched(err):
@@ -239,18 +214,19 @@ func (cl *Client) createDatabase(ctx context.Context, server string, in CreateDa
 	if via == applicationAPI {
 		db, res, err = cl.postAppDatabase(ctx, op, server, in, host)
 		if err == nil && cl.Kind() == ClientKey {
-			db, err = cl.clientView(ctx, op, server, db)
+			db = cl.clientView(ctx, op, server, db)
 		}
 	} else {
 		db, res, err = cl.postDatabase(ctx, op, server, in)
 	}
 	if err == nil {
-		cl.snaps.add(server, db)
+		effect = madeEffect(db)
 		return &db, nil
 	}
 	if !res.ambiguous {
 		return nil, err
 	}
+	effect = unsureEffect() // until the lookup finds it
 	unconfirmed := &UnconfirmedCreateError{Operation: op, Server: server, Name: in.Name, Cause: err}
 	if !listed {
 		unconfirmed.Unlisted = true
@@ -259,12 +235,15 @@ func (cl *Client) createDatabase(ctx context.Context, server string, in CreateDa
 	cl.log.Warn(ctx, "the panel did not answer a create; looking for the database it may have made", map[string]any{
 		"server": server, "database": in.Name, "error": err.Error(),
 	})
-	found, err := cl.awaitCreated(ctx, server, in, unconfirmed)
+	// Only this name waits for the outcome: a create of another name cannot duplicate it.
+	releaseServer()
+	serverHeld = false
+	found, err := cl.awaitCreated(ctx, server, in, unconfirmed, seen.at, res.sentAt)
 	if err != nil {
-		// The panel may still make it: the snapshot can no longer say the name is free.
-		cl.snaps.forget(server)
+		return nil, err
 	}
-	return found, err
+	effect = madeEffect(*found)
+	return found, nil
 }
 
 // postDatabase sends a create through the client API, once at most (sendOnce).
@@ -290,28 +269,44 @@ const (
 	lookupWithoutDeadline = 10 * time.Minute
 )
 
-// awaitCreated lists the server's databases until the one an unanswered create asked for
-// appears, and returns it (awaitLost). It lists through the API of the key's kind: a client
+// awaitCreated lists the server's databases until a database of the name an unanswered create
+// asked for appears (awaitLost). It is returned as the create's own only when the name was
+// seen free (by a list sent at seenFree) at most adoptWithin before the create was sent (at
+// sent), and it is the only one of the name with the create's remote and host; otherwise the
+// lookup stops, and the error names it. It lists through the API of the key's kind: a client
 // key's create on a chosen host is found by its client API id, and given that host.
-func (cl *Client) awaitCreated(ctx context.Context, server string, in CreateDatabaseInput, u *UnconfirmedCreateError) (*Database, error) {
+func (cl *Client) awaitCreated(ctx context.Context, server string, in CreateDatabaseInput, u *UnconfirmedCreateError, seenFree, sent time.Time) (*Database, error) {
+	adopt := sent.Sub(seenFree) <= adoptWithin
 	return awaitLost(ctx, cl, u, func(lctx context.Context) (*Database, error) {
-		at := cl.now()
-		dbs, err := cl.fetchDatabases(lctx, server, true)
+		dbs, err := cl.listRecorded(lctx, server, true, false)
 		if err != nil {
 			return nil, err
 		}
-		cl.snaps.replace(server, dbs, at)
-		if db := findCreated(dbs, in); db != nil {
-			if db.HostID == "" {
-				db.HostID = in.HostID
-			}
-			cl.log.Warn(ctx, "an unanswered create was applied; using the database it made",
-				map[string]any{"server": server, "database_id": db.ID, "lookups": u.Lookups + 1})
-			return db, nil
+		found := findCreated(dbs, in)
+		switch {
+		case len(found) == 0:
+			return nil, nil
+		case len(found) > 1 || !adopt:
+			u.Found = withoutPasswords(found)
+			cl.log.Warn(ctx, "a database of the name appeared after an unanswered create, but another writer may have made it; not taking it as this create's",
+				map[string]any{"server": server, "database": in.Name, "found": len(found), "lookups": u.Lookups + 1})
+			return nil, errNotAdopted
 		}
-		return nil, nil
+		db := &found[0]
+		if db.HostID == "" {
+			db.HostID = in.HostID
+		}
+		cl.log.Warn(ctx, "an unanswered create was applied; using the database it made", map[string]any{
+			"server": server, "database_id": db.ID, "lookups": u.Lookups + 1,
+			"name_seen_free_at": seenFree, "sent_at": sent,
+		})
+		return db, nil
 	})
 }
+
+// errNotAdopted ends the lookup of an unanswered create that found a database of its name it
+// cannot take as its own (UnconfirmedCreateError.Found).
+var errNotAdopted = errors.New("a database of the name appeared, but it cannot be told to be this create's")
 
 // awaitLost looks for what an unanswered create made, with look, until it is found. When ctx
 // ends first, it looks once more, in a moment of its own (the deadline may be what ended the
@@ -325,7 +320,9 @@ func awaitLost[T any](ctx context.Context, cl *Client, u *UnconfirmedCreateError
 	start := time.Now()
 	wait := firstLookupWait
 	for {
-		last := ctx.Err() != nil
+		// A deadline that has passed is the end even before its context says so: a wait of
+		// zero must not become a burst of lookups.
+		last := ctx.Err() != nil || pastDeadline(ctx)
 		lctx, cancel := ctx, context.CancelFunc(func() {})
 		if last {
 			lctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), cl.timeout)
@@ -337,6 +334,9 @@ func awaitLost[T any](ctx context.Context, cl *Client, u *UnconfirmedCreateError
 		}
 		u.Lookups++
 		u.Waited = time.Since(start)
+		if errors.Is(err, errNotAdopted) {
+			return nil, u
+		}
 		u.LookupErr = err
 		if found != nil {
 			return found, nil
@@ -351,6 +351,12 @@ func awaitLost[T any](ctx context.Context, cl *Client, u *UnconfirmedCreateError
 		_ = cl.sleep(ctx, d) // a deadline that ends the wait leads to the last lookup
 		wait = min(2*wait, maxLookupWait)
 	}
+}
+
+// pastDeadline reports whether ctx's deadline has come.
+func pastDeadline(ctx context.Context) bool {
+	dl, ok := ctx.Deadline()
+	return ok && !time.Now().Before(dl)
 }
 
 // UnconfirmedCreateError is a create that may have reached the panel without an answer
@@ -373,6 +379,10 @@ type UnconfirmedCreateError struct {
 	// Unlisted is set when the API key may not list the server's databases, so no lookup
 	// could be made.
 	Unlisted bool
+	// Found are the databases of the name that appeared, none of which could be told to be
+	// this create's: the name was last seen free too long before the create was sent
+	// (adoptWithin), or more than one appeared. Their passwords are left out.
+	Found []Database
 }
 
 func (e *UnconfirmedCreateError) Error() string {
@@ -384,6 +394,14 @@ func (e *UnconfirmedCreateError) Error() string {
 	if e.Unlisted {
 		return msg + fmt.Sprintf(". The API key may not list %s, so whether the panel made the %s "+
 			"cannot be told; the panel may still finish the create", list, what)
+	}
+	if len(e.Found) > 0 {
+		names := make([]string, len(e.Found))
+		for i, db := range e.Found {
+			names[i] = fmt.Sprintf("%s (id %s)", db.Name, db.ID)
+		}
+		return msg + fmt.Sprintf(". The server now has %s, but another writer may have made it: the name was "+
+			"not seen free just before this create was sent, so it is not taken as this create's", strings.Join(names, " and "))
 	}
 	if e.Lookups == 1 {
 		msg += fmt.Sprintf(". The %s did not appear %s in 1 lookup", what, where)
@@ -399,64 +417,23 @@ func (e *UnconfirmedCreateError) Error() string {
 
 func (e *UnconfirmedCreateError) Unwrap() error { return e.Cause }
 
-// findCreated finds a database the create in may have made: the requested name and remote,
-// and host where both are known. Another database of that name may be listed first, made by
-// a create from elsewhere that overlapped this one on another database host.
-func findCreated(dbs []Database, in CreateDatabaseInput) *Database {
+// findCreated finds the databases the create in may have made: the requested name and
+// remote, and host where both are known. Another database of that name may be listed too,
+// made by a create from elsewhere that overlapped this one on another database host.
+func findCreated(dbs []Database, in CreateDatabaseInput) []Database {
+	var out []Database
 	for i := range dbs {
 		if db := findStored(dbs[i:i+1], in.Name); db != nil && db.Remote == in.Remote && sameHost(db.HostID, in.HostID) {
-			return db
+			out = append(out, *db)
 		}
 	}
-	return nil
-}
-
-// findStored finds the database the panel stores for the requested name. Every database of
-// a server shares its s{N}_ prefix, so each one's own prefix says what the name would be
-// stored as.
-func findStored(dbs []Database, name string) *Database {
-	for i := range dbs {
-		m := prefixRE.FindStringSubmatch(dbs[i].Name)
-		if m == nil {
-			continue
-		}
-		id, err := strconv.Atoi(m[1])
-		if err != nil || dbs[i].Name != PrefixedName(id, name) {
-			continue
-		}
-		return &dbs[i]
-	}
-	return nil
+	return out
 }
 
 // sameHost reports whether a listed database may be on the host a create asked for: the
 // client API's list does not tell hosts.
 func sameHost(listed, asked string) bool {
 	return listed == "" || asked == "" || listed == asked
-}
-
-// FindStoredName returns the database with the stored name (with its s{N}_ prefix), which the
-// panel keeps unique per server, or nil.
-func FindStoredName(dbs []Database, stored string) *Database {
-	if stored == "" {
-		return nil
-	}
-	for i := range dbs {
-		if dbs[i].Name == stored {
-			return &dbs[i]
-		}
-	}
-	return nil
-}
-
-// FindDatabase returns the database with the given id, or nil.
-func FindDatabase(dbs []Database, id string) *Database {
-	for i := range dbs {
-		if dbs[i].ID == id {
-			return &dbs[i]
-		}
-	}
-	return nil
 }
 
 // NameTakenError means the server already has a database with the requested name.
@@ -468,44 +445,6 @@ type NameTakenError struct {
 
 func (e *NameTakenError) Error() string {
 	return fmt.Sprintf("%s: server %s already has a database named %s (id %s)", e.Operation, e.Server, e.Existing.Name, e.Existing.ID)
-}
-
-// serverLocks serializes work per server; the zero value is ready to use.
-type serverLocks struct {
-	mu    sync.Mutex
-	slots map[string]chan struct{}
-	// waiting, when set, is called when acquire finds the slot taken; tests use it to know
-	// that a create waits for another.
-	waiting func()
-}
-
-// acquire waits for the server's slot or for ctx, and returns the release function.
-func (l *serverLocks) acquire(ctx context.Context, server string) (func(), error) {
-	l.mu.Lock()
-	if l.slots == nil {
-		l.slots = map[string]chan struct{}{}
-	}
-	slot, ok := l.slots[server]
-	if !ok {
-		slot = make(chan struct{}, 1)
-		l.slots[server] = slot
-	}
-	waiting := l.waiting
-	l.mu.Unlock()
-	select {
-	case slot <- struct{}{}:
-		return func() { <-slot }, nil
-	default:
-	}
-	if waiting != nil {
-		waiting()
-	}
-	select {
-	case slot <- struct{}{}:
-		return func() { <-slot }, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
 }
 
 // RotateDatabasePassword sets a new random password for the database's user and returns the
@@ -521,7 +460,7 @@ func (cl *Client) RotateDatabasePassword(ctx context.Context, server, id string)
 }
 
 func (cl *Client) rotateClient(ctx context.Context, server, id string) (*Database, error) {
-	defer cl.shared.write(server)()
+	defer cl.record.beginWrite(server)(writeEffect{})
 	var item databaseItem
 	_, err := cl.do(ctx, call{
 		op:     fmt.Sprintf("rotate the password of database %s on server %s", id, server),
@@ -550,7 +489,7 @@ func (cl *Client) DeleteDatabase(ctx context.Context, server, id string) error {
 }
 
 func (cl *Client) deleteClient(ctx context.Context, server, id string) error {
-	defer cl.shared.write(server)()
+	end := cl.record.beginWrite(server)
 	_, err := cl.do(ctx, call{
 		op:     fmt.Sprintf("delete database %s on server %s", id, server),
 		method: http.MethodDelete,
@@ -560,7 +499,24 @@ func (cl *Client) deleteClient(ctx context.Context, server, id string) error {
 		err = nil
 	}
 	if err == nil {
-		cl.snaps.remove(server, id)
+		end(deletedEffect(id))
+		return nil
 	}
+	end(writeEffect{})
 	return err
+}
+
+// IsNameTaken reports that a create was refused because the server already has a database
+// with that name: found by the client's own check (*NameTakenError), by the panel's
+// validation (422 unique) or by its race check (400 DuplicateDatabaseNameException).
+func IsNameTaken(err error) bool {
+	var taken *NameTakenError
+	if errors.As(err, &taken) {
+		return true
+	}
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) {
+		return false
+	}
+	return apiErr.HasRule("database", "unique") || apiErr.Code() == CodeDuplicateName
 }

@@ -243,18 +243,3 @@ func IsTooManyDatabases(err error) bool { return codeIs(err, CodeTooManyDatabase
 
 // IsNoSuitableHost reports that the panel has no database host for the server's node.
 func IsNoSuitableHost(err error) bool { return codeIs(err, CodeNoSuitableHost) }
-
-// IsNameTaken reports that a create was refused because the server already has a database
-// with that name: found by the client's own check (*NameTakenError), by the panel's
-// validation (422 unique) or by its race check (400 DuplicateDatabaseNameException).
-func IsNameTaken(err error) bool {
-	var taken *NameTakenError
-	if errors.As(err, &taken) {
-		return true
-	}
-	var apiErr *APIError
-	if !errors.As(err, &apiErr) {
-		return false
-	}
-	return apiErr.HasRule("database", "unique") || apiErr.Code() == CodeDuplicateName
-}

@@ -2,4 +2,4 @@ package panel
 
 // DisableSharing turns list sharing off, for tests of the request path that count requests
 // call by call.
-func DisableSharing(c *Client) { c.shared.off = true }
+func DisableSharing(c *Client) { c.record.off = true }

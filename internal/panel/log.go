@@ -23,7 +23,7 @@ const redacted = "[redacted]"
 // redact removes the API key, and the call's other secrets, from s. Nothing the client builds
 // puts the key anywhere but the Authorization header, or a secret anywhere but the request
 // body; this guards text that comes from elsewhere (transport errors, the panel's messages).
-func (cl *Client) redact(s string, secrets ...string) string {
+func (cl *conn) redact(s string, secrets ...string) string {
 	for _, secret := range append([]string{cl.apiKey}, secrets...) {
 		if secret != "" {
 			s = strings.ReplaceAll(s, secret, redacted)
@@ -34,7 +34,7 @@ func (cl *Client) redact(s string, secrets ...string) string {
 
 // redactURL renders u for messages: without a query, which is the only place a caller could
 // have put something private.
-func (cl *Client) redactURL(u url.URL) string {
+func (cl *conn) redactURL(u url.URL) string {
 	u.RawQuery = ""
 	u.User = nil
 	return cl.redact(u.String())

@@ -159,12 +159,12 @@ func (w *createWindow) end() {
 }
 
 // pacer returns the pacer of an API: each API's limit is counted apart.
-func (cl *Client) pacer(a api) *pacer { return &cl.pace[a] }
+func (cl *conn) pacer(a api) *pacer { return &cl.pace[a] }
 
 // admit waits until c may be sent without being refused, as far as the client knows, and
 // returns its ticket. A wait that would outlast what the call may wait (its deadline, or
 // MaxRetryWait) is not started: the request goes, and the panel's answer decides.
-func (cl *Client) admit(ctx context.Context, c call) (*ticket, error) {
+func (cl *conn) admit(ctx context.Context, c call) (*ticket, error) {
 	if c.createOn != "" {
 		if err := cl.admitCreate(ctx, c); err != nil {
 			return nil, err
@@ -228,7 +228,7 @@ func (p *pacer) await(ctx context.Context, c call, ch <-chan struct{}, first boo
 	return nil
 }
 
-func (cl *Client) takeNow(c call) *ticket {
+func (cl *conn) takeNow(c call) *ticket {
 	p := cl.pacer(c.api)
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -236,7 +236,7 @@ func (cl *Client) takeNow(c call) *ticket {
 }
 
 // admitCreate waits for a free create slot on the server, once its limit is known.
-func (cl *Client) admitCreate(ctx context.Context, c call) error {
+func (cl *conn) admitCreate(ctx context.Context, c call) error {
 	p := cl.pacer(c.api)
 	for {
 		p.mu.Lock()
@@ -271,7 +271,7 @@ func (cl *Client) admitCreate(ctx context.Context, c call) error {
 var errUnaffordable = errors.New("pacing wait not affordable")
 
 // waitFor sleeps until end, unless that is more than c may wait.
-func (cl *Client) waitFor(ctx context.Context, c call, end time.Time, scope string, limit int) error {
+func (cl *conn) waitFor(ctx context.Context, c call, end time.Time, scope string, limit int) error {
 	wait := end.Sub(cl.now())
 	if wait <= 0 {
 		return nil
@@ -290,7 +290,7 @@ func (cl *Client) waitFor(ctx context.Context, c call, end time.Time, scope stri
 }
 
 // sleepUntil waits until t on the client's clock.
-func (cl *Client) sleepUntil(ctx context.Context, t time.Time) error {
+func (cl *conn) sleepUntil(ctx context.Context, t time.Time) error {
 	if cl.until != nil {
 		return cl.until(ctx, t)
 	}
@@ -299,7 +299,7 @@ func (cl *Client) sleepUntil(ctx context.Context, t time.Time) error {
 
 // observe records what the answer to t tells about the windows. status is 0 and h nil when no
 // answer came.
-func (cl *Client) observe(t *ticket, status int, h http.Header) {
+func (cl *conn) observe(t *ticket, status int, h http.Header) {
 	p := t.p
 	now := cl.now()
 	p.mu.Lock()
@@ -356,7 +356,7 @@ func (cl *Client) observe(t *ticket, status int, h http.Header) {
 
 // windowOver closes the window a 429 to t announced, once the caller has slept until its end:
 // the wait the panel asked for is over, whatever the clock says.
-func (cl *Client) windowOver(t *ticket) {
+func (cl *conn) windowOver(t *ticket) {
 	if t.reset.IsZero() {
 		return
 	}

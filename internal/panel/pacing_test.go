@@ -147,7 +147,7 @@ func TestCreateWindowsArePerServer(t *testing.T) {
 func TestParallelReadsFollowTheClientLimit(t *testing.T) {
 	const limit, reads = 10, 45
 	p, srvs, c, clock := pacedPanel(t, paneltest.Options{Flavor: paneltest.Pterodactyl, RateLimit: limit}, 1)
-	c.shared.off = true // every read is a request of its own here
+	c.record.off = true // every read is a request of its own here
 	start := clock.Now()
 	runAll(t, reads, func(int) error {
 		_, err := c.ListDatabases(t.Context(), srvs[0].Identifier, true)

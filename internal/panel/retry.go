@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"strings"
@@ -115,9 +114,9 @@ func TransportCauseOf(err error) TransportCause {
 
 // backoff is exponential from 500ms, capped at 16s, with jitter over its upper half so that
 // parallel clients spread out.
-func (cl *Client) backoff(attempt int) time.Duration {
+func (cl *conn) backoff(attempt int) time.Duration {
 	d := 500 * time.Millisecond << min(attempt-1, 5)
-	return d/2 + rand.N(d/2+1)
+	return d/2 + cl.jitter(d/2+1)
 }
 
 // retryAfter reads Retry-After (seconds or an HTTP date), else X-RateLimit-Reset (a unix

@@ -4,49 +4,8 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 )
-
-// Server is what the client API, or the application API, tells about a server.
-type Server struct {
-	Identifier string // the 8-character short identifier
-	UUID       string
-	InternalID int // the N in the s{N}_ database name prefix
-	Name       string
-	// DatabaseLimit is feature_limits.databases: nil means unlimited, 0 means none allowed.
-	DatabaseLimit *int
-	Status        string // "", "installing", "install_failed", "suspended", "restoring_backup"
-	Suspended     bool
-	Installing    bool
-	Transferring  bool
-	// NodeUnderMaintenance is reported by Pterodactyl 1.11 and later.
-	NodeUnderMaintenance bool
-	// Permissions are the API key's permissions on this server; ["*"] for the owner or an admin.
-	Permissions []string
-}
-
-// Permission names checked by the panel for database routes.
-const (
-	PermissionRead   = "database.read"
-	PermissionCreate = "database.create"
-	PermissionUpdate = "database.update"
-	PermissionDelete = "database.delete"
-	// PermissionViewPassword is Pterodactyl's name; Pelican spells it with a hyphen.
-	PermissionViewPassword        = "database.view_password"
-	PermissionViewPasswordPelican = "database.view-password"
-)
-
-// Can reports whether the key holds perm on this server.
-func (s *Server) Can(perm string) bool {
-	return slices.Contains(s.Permissions, "*") || slices.Contains(s.Permissions, perm)
-}
-
-// CanViewPasswords reports whether the key may see database passwords, under either panel's
-// spelling of the permission.
-func (s *Server) CanViewPasswords() bool {
-	return s.Can(PermissionViewPassword) || s.Can(PermissionViewPasswordPelican)
-}
 
 type serverEnvelope struct {
 	Attributes struct {

@@ -216,12 +216,12 @@ func TestSharedRequestStopsWhenEveryCallerHasLeft(t *testing.T) {
 		errs <- err
 	}()
 	<-joined
-	c.shared.flights.mu.Lock()
+	c.record.heldLists.mu.Lock()
 	var f *flight[[]Database]
-	for _, fl := range c.shared.flights.m {
+	for _, fl := range c.record.heldLists.m {
 		f = fl
 	}
-	c.shared.flights.mu.Unlock()
+	c.record.heldLists.mu.Unlock()
 	cancel1()
 	cancel2()
 	for range 2 {
@@ -280,8 +280,8 @@ func TestCallerJoiningAfterADeadlineDecisionAsksAgain(t *testing.T) {
 	short, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
 	// A request in flight for the short caller, run by the test rather than by the client.
-	key := listKey{serverKey("1a7ce997"), true}.flightKey(0)
-	f, started, _, _ := c.shared.flights.join(short, key, nil)
+	key := heldFlightKey("1a7ce997", true, 0)
+	f, started, _, _ := c.record.heldLists.join(short, key, nil)
 	if !started {
 		t.Fatal("no request was in flight, yet none was started")
 	}
@@ -293,7 +293,7 @@ func TestCallerJoiningAfterADeadlineDecisionAsksAgain(t *testing.T) {
 	<-joined
 	dl, _ := short.Deadline()
 	decided := &deadlineError{deadline: dl, err: errors.New("list: 429 (gave up: waiting 20s more would pass the operation's deadline)")}
-	c.shared.flights.land(key, f, nil, decided)
+	c.record.heldLists.land(key, f, nil, decided)
 	if err := <-got; err != nil {
 		t.Fatalf("the caller without a deadline took the short caller's failure: %v", err)
 	}

@@ -255,7 +255,7 @@ func TestReadAfterWriteDoesNotJoinEarlierRequest(t *testing.T) {
 // flight.
 func joinSignal(c *Client) <-chan struct{} {
 	ch := make(chan struct{}, 64)
-	c.shared.flights.joined = func() { ch <- struct{}{} }
+	c.record.heldLists.joined = func() { ch <- struct{}{} }
 	return ch
 }
 

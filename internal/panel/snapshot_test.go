@@ -169,14 +169,12 @@ func TestServerReadIsKeptBeforeItLands(t *testing.T) {
 		got <- err
 	}()
 	<-arrived
-	c.servers.flights.mu.Lock()
-	f := c.servers.flights.m["1a7ce997"]
-	c.servers.flights.mu.Unlock()
+	c.record.serverReads.mu.Lock()
+	f := c.record.serverReads.m["1a7ce997"]
+	c.record.serverReads.mu.Unlock()
 	close(release)
 	<-f.done
-	c.servers.mu.Lock()
-	kept := c.servers.servers["1a7ce997"]
-	c.servers.mu.Unlock()
+	kept := c.record.server("1a7ce997")
 	if kept == nil || kept.InternalID != 7 {
 		t.Fatalf("when the read landed, the client kept %+v; want the server", kept)
 	}
@@ -197,15 +195,15 @@ func TestCallerAfterALandedRequestTakesWhatItKept(t *testing.T) {
 		hook  *func()
 		use   func() error
 	}{
-		{"server read", paneltest.RouteGetServer, &c.servers.flights.entering, func() error {
+		{"server read", paneltest.RouteGetServer, &c.record.serverReads.entering, func() error {
 			_, err := c.GetServer(t.Context(), srv.Identifier)
 			return err
 		}},
-		{"snapshot", paneltest.RouteListDatabases, &c.snaps.flights.entering, func() error {
+		{"snapshot", paneltest.RouteListDatabases, &c.record.knownLists.entering, func() error {
 			_, err := c.KnownDatabases(t.Context(), srv.Identifier)
 			return err
 		}},
-		{"shared list", paneltest.RouteListDatabases, &c.shared.flights.entering, func() error {
+		{"shared list", paneltest.RouteListDatabases, &c.record.heldLists.entering, func() error {
 			_, err := c.ListDatabases(t.Context(), srv.Identifier, true)
 			return err
 		}},
