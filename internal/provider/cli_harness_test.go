@@ -324,6 +324,7 @@ func (w *cliWorkdir) checkOutput() {
 type cliInstance struct {
 	Attributes map[string]any `json:"attributes"`
 	Identity   map[string]any `json:"identity"`
+	Deposed    string         `json:"deposed"` // the deposed key of an object left deposed; "" for the current one
 }
 
 // cliStateFile is the part of a state file the tests read.

@@ -46,6 +46,15 @@ func (op operation) addError(diags *diag.Diagnostics, err error) {
 // unconfirmedAdvice tells what to do after a create that may have reached the panel but was
 // neither answered nor found.
 func (op operation) unconfirmedAdvice(u *panel.UnconfirmedCreateError) string {
+	if len(u.Found) > 0 {
+		db := u.Found[0]
+		return fmt.Sprintf("The panel did not answer the create, and server %s now has database %s (id %s), but "+
+			"it cannot be told whether this create made it or someone else did at about the same time: the name "+
+			"was last seen free too long before the create was sent. Nothing was recorded in Terraform state, and "+
+			"nothing was sent twice. If the database is this configuration's, import it: terraform import ADDRESS "+
+			"%s/%s, with this resource's address (shown above after \"with\"); or an import block with id = "+
+			"\"%s/%s\". Otherwise choose another name.", u.Server, db.Name, db.ID, u.Server, db.ID, u.Server, db.ID)
+	}
 	msg := fmt.Sprintf("The panel may still be creating database %q on server %s, or may have made it already: "+
 		"a create is never sent twice, because a second one could make a second database. Nothing was recorded in "+
 		"Terraform state. Run terraform apply again once the panel has had time to finish: if the database exists "+

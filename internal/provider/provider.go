@@ -76,37 +76,71 @@ type providerData struct {
 	warned sync.Map
 
 	mu sync.Mutex
-	// claims are the names the databases planned in this run ask for, so that two resources
-	// asking for one name on one server are caught at plan time: by server and name, the id of
-	// the database the resource has, or "" for one it is about to create.
-	claims map[nameOnServer]string
-	// managed are the databases Terraform read in this run: a database of the name planned
-	// that is one of them is the resource's own (tainted, or being replaced), not a conflict.
-	managed map[idOnServer]bool
+	// What this walk's plans have seen, so that a create's name check gives the same answer
+	// whatever order Terraform plans the resources in:
+	//   - claims: the names the databases planned in this walk ask for, by server and name:
+	//     the id of the database the resource has or replaces, or "" for a new one;
+	//   - held: the databases read in this walk: a database that holds a name a create asks
+	//     for is then the resource's own (tainted), not another's (a replacement's create
+	//     knows the database it replaces from the plan's private data instead);
+	//   - released: the names this plan deletes a database of without its resource asking
+	//     for the name again (a destroyed resource, a deposed object, a replacement under
+	//     another name), and the database's id.
+	claims   map[nameOnServer]string
+	held     map[idOnServer]bool
+	released map[nameOnServer]string
 }
 
 type nameOnServer struct{ server, name string }
 
 type idOnServer struct{ server, id string }
 
-// claim records that a resource asks for name on server; claimant is its database's id, or
-// "" for a database not made yet. It reports whether another resource asks for it already.
-func (d *providerData) claim(server, name, claimant string) bool {
+// claim records that a resource asks for name on server; claimant is its database's id, the
+// id of the database its create replaces, or "" for a new database. It returns what refuses
+// the claim: claimUsedTwice when another resource asks for the name, claimReleased (with the
+// id of the database) when this plan deletes a database of that name under another resource.
+func (d *providerData) claim(server, name, claimant string) (claimConflict, string) {
 	k := nameOnServer{panel.ServerKey(server), name}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if have, ok := d.claims[k]; ok {
-		return claimant == "" || have != claimant
+	if have, ok := d.claims[k]; ok && (claimant == "" || have != claimant) {
+		return claimUsedTwice, ""
+	}
+	if id, ok := d.released[k]; ok && claimant != id {
+		return claimReleased, id
 	}
 	if d.claims == nil {
 		d.claims = map[nameOnServer]string{}
 	}
 	d.claims[k] = claimant
-	return false
+	return claimOK, ""
+}
+
+type claimConflict int
+
+const (
+	claimOK claimConflict = iota
+	claimUsedTwice
+	claimReleased
+)
+
+// release records that this plan deletes database id, which has name, and that nothing of
+// its own asks for the name again. It reports whether a new database of that name was
+// planned already.
+func (d *providerData) release(server, name, id string) (createdToo bool) {
+	k := nameOnServer{panel.ServerKey(server), name}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.released == nil {
+		d.released = map[nameOnServer]string{}
+	}
+	d.released[k] = id
+	have, ok := d.claims[k]
+	return ok && have != id
 }
 
 // claimFor records that the database made for a claim of name on server has the id id, so
-// that later plans of the same resource in this run, which give that id, match the claim.
+// that later plans of the same resource in this walk, which give that id, match the claim.
 func (d *providerData) claimFor(server, name, id string) {
 	k := nameOnServer{panel.ServerKey(server), name}
 	d.mu.Lock()
@@ -126,20 +160,20 @@ func (d *providerData) unclaim(server, name, id string) {
 	}
 }
 
-// manages records a database Terraform holds in state.
-func (d *providerData) manages(server, id string) {
+// holds records a database Terraform holds in state and read in this walk.
+func (d *providerData) holds(server, id string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.managed == nil {
-		d.managed = map[idOnServer]bool{}
+	if d.held == nil {
+		d.held = map[idOnServer]bool{}
 	}
-	d.managed[idOnServer{panel.ServerKey(server), id}] = true
+	d.held[idOnServer{panel.ServerKey(server), id}] = true
 }
 
-func (d *providerData) isManaged(server, id string) bool {
+func (d *providerData) isHeld(server, id string) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.managed[idOnServer{panel.ServerKey(server), id}]
+	return d.held[idOnServer{panel.ServerKey(server), id}]
 }
 
 // warnOnce reports whether key has not been warned about yet, and records it.

@@ -25,8 +25,18 @@ import (
 //   - with store_password false, password is null in every plan, so no plan shows a value
 //     that apply would not store.
 func (r *serverDatabaseResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() || r.data == nil {
-		return // destroy, or the provider is not configured yet
+	if r.data == nil {
+		return // the provider is not configured yet
+	}
+	if req.Plan.Raw.IsNull() {
+		// A destroy: of a resource taken out of the configuration, or of an object left
+		// deposed. Its name is free for others only after the apply deletes it.
+		var state serverDatabaseModel
+		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+		if !resp.Diagnostics.HasError() {
+			r.releaseName(state, resp)
+		}
+		return
 	}
 	var plan serverDatabaseModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -48,7 +58,10 @@ func (r *serverDatabaseResource) ModifyPlan(ctx context.Context, req resource.Mo
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	r.data.manages(state.ServerID.ValueString(), state.ID.ValueString())
+	if !plan.Name.Equal(state.Name) || !panel.SameServer(plan.ServerID.ValueString(), state.ServerID.ValueString()) {
+		// Replaced under another name or on another server: the old name is given up.
+		r.releaseName(state, resp)
+	}
 	r.claimName(plan, state.ID.ValueString(), resp)
 	r.planHostOfExisting(ctx, req, state, resp)
 	// Terraform plans a replacement again with no prior state, handing over this call's
@@ -119,13 +132,14 @@ func (r *serverDatabaseResource) planCreate(ctx context.Context, plan *serverDat
 				"be stored as %q. Use a name of at most %d characters.", server, fmt.Sprintf("s%d_", srv.InternalID), name, stored, keep))
 		return
 	}
-	// The name check uses the client's snapshot of the server: one list per server, however
+	// The name check uses what the client knows of the server: one list per server, however
 	// many databases are planned. A key that may not list the databases skips it; apply has
-	// the panel's own check. A database Terraform manages in this run (refreshed, or planned
-	// with its prior state, as the one a replacement replaces) is not a conflict here; two
-	// resources asking for one name are caught by claimName.
+	// the panel's own check. The database this create replaces is not a conflict, nor one
+	// Terraform holds in state and read in this walk (the resource's own, tainted):
+	// another resource asking for its name is caught by claimName and releaseName, whichever
+	// of the two plans comes second.
 	if taken, err := r.data.client.TakenName(ctx, server, name); err == nil && taken != nil &&
-		!r.data.isManaged(server, taken.ID) {
+		taken.ID != replacing && !r.data.isHeld(server, taken.ID) {
 		resp.Diagnostics.AddAttributeError(path.Root("name"), "Database name already taken", fmt.Sprintf(
 			"Server %s already has a database named %s (id %s). To manage that database with this resource, "+
 				"import it: terraform import ADDRESS %s/%s, with this resource's address (shown above after "+
@@ -134,7 +148,8 @@ func (r *serverDatabaseResource) planCreate(ctx context.Context, plan *serverDat
 				"(a resource renamed without a moved block), add a moved block instead. If this resource has "+
 				"create_before_destroy and replaces that database, the replacement cannot be made while that "+
 				"database holds the name, and Terraform keeps it, deposed, until a replacement is made: change "+
-				"name too, so that the new database is made first and then the old one deleted.",
+				"name too, so that the new database is made first and then the old one deleted; or delete the old "+
+				"one first: terraform apply -destroy -refresh=false -target=ADDRESS, then terraform apply.",
 			server, taken.Name, taken.ID, server, taken.ID, server, taken.ID))
 		return
 	}
@@ -204,20 +219,49 @@ func (r *serverDatabaseResource) planAPI(ctx context.Context, plan serverDatabas
 }
 
 // claimName records the name plan asks for on its server, for the database claimant (its id,
-// or "" for one not made yet), and refuses the plan when another resource in this run asks
-// for the same. It reports whether it refused.
+// the id of the database it replaces, or "" for a new one), and refuses the plan when another
+// resource in this walk asks for the same, or when this plan deletes a database of that name
+// under another resource. It reports whether it refused.
 func (r *serverDatabaseResource) claimName(plan serverDatabaseModel, claimant string, resp *resource.ModifyPlanResponse) bool {
 	if plan.ServerID.IsUnknown() || plan.Name.IsUnknown() || plan.ServerID.IsNull() || plan.Name.IsNull() {
 		return false
 	}
 	server, name := plan.ServerID.ValueString(), plan.Name.ValueString()
-	if !r.data.claim(server, name, claimant) {
+	switch conflict, id := r.data.claim(server, name, claimant); conflict {
+	case claimUsedTwice:
+		resp.Diagnostics.AddAttributeError(path.Root("name"), "Database name used twice", fmt.Sprintf(
+			"Another pterodactyl_server_database in this configuration also asks for the name %q on server %s, and "+
+				"the databases of a server need names of their own. Give one of them another name.", name, server))
+	case claimReleased:
+		resp.Diagnostics.AddAttributeError(path.Root("name"), "Database name held by a database this plan deletes",
+			releasedMessage(server, name, id))
+	default:
 		return false
 	}
-	resp.Diagnostics.AddAttributeError(path.Root("name"), "Database name used twice", fmt.Sprintf(
-		"Another pterodactyl_server_database in this configuration also asks for the name %q on server %s, and "+
-			"the databases of a server need names of their own. Give one of them another name.", name, server))
 	return true
+}
+
+// releasedMessage explains why a new database cannot take the name of a database the same plan
+// deletes under another resource address (or as a deposed object), and what to do instead.
+func releasedMessage(server, name, id string) string {
+	return fmt.Sprintf("This plan deletes database %s (name %q) on server %s under another resource address, or as an "+
+		"object left deposed by a create_before_destroy apply that failed, and makes a new database of the same name. "+
+		"Terraform may make the new one before it deletes the old, and the panel refuses a name that is taken, so the "+
+		"apply would fail half-way. If the resource was renamed, or its count index or for_each key changed, add a "+
+		"moved block from the old address to the new one: the database is then kept, with its data. If the old "+
+		"database was left deposed by create_before_destroy, give this resource another name (the new database is "+
+		"made, then the old one deleted), or delete the old one first: terraform apply -destroy -refresh=false -target=ADDRESS, with "+
+		"this resource's address (shown above after \"with\"), then terraform apply. The errors guide describes both.",
+		id, name, server)
+}
+
+// releaseName records that this plan deletes the database in state and that its resource
+// does not ask for its name again, and refuses the plan when another resource asks for it.
+func (r *serverDatabaseResource) releaseName(state serverDatabaseModel, resp *resource.ModifyPlanResponse) {
+	server, name, id := state.ServerID.ValueString(), state.Name.ValueString(), state.ID.ValueString()
+	if r.data.release(server, name, id) {
+		resp.Diagnostics.AddError("Database name held by a database this plan deletes", releasedMessage(server, name, id))
+	}
 }
 
 // privateReplaces carries, from the plan of a database that is replaced to the plan of its

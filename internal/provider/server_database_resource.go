@@ -351,7 +351,7 @@ func (r *serverDatabaseResource) Read(ctx context.Context, req resource.ReadRequ
 		resp.State.RemoveResource(ctx)
 		return
 	}
-	r.data.manages(server, db.ID)
+	r.data.holds(server, db.ID)
 	state.setFromPanel(db)
 	// Again, now that the id may be in this key's form.
 	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, server, db.ID)...)
