@@ -218,13 +218,9 @@ import {
 		}
 		w.planIsEmpty()
 
-		for route, want := range map[paneltest.Route]int{
+		p.wantRequests(t, map[paneltest.Route]int{
 			paneltest.RouteCreateDatabase: 1, paneltest.RouteRotatePassword: 0, paneltest.RouteDeleteDatabase: 0,
-		} {
-			if n := p.Requests(route); n != want {
-				t.Errorf("%s requests = %d, want %d", route, n, want)
-			}
-		}
+		})
 		w.checkOutput()
 		w.checkStateFiles()
 	})

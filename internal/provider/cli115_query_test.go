@@ -216,13 +216,9 @@ func TestCLIQuery_generateConfigOutAppliesAsImports(t *testing.T) {
 		}
 		apply.planIsEmpty()
 
-		for route, want := range map[paneltest.Route]int{
+		p.wantRequests(t, map[paneltest.Route]int{
 			paneltest.RouteCreateDatabase: 0, paneltest.RouteRotatePassword: 0, paneltest.RouteDeleteDatabase: 0,
-		} {
-			if n := p.Requests(route); n != want {
-				t.Errorf("%s requests = %d, want %d", route, n, want)
-			}
-		}
+		})
 		query.checkOutput()
 		apply.checkOutput()
 		apply.checkStateFiles()

@@ -144,13 +144,9 @@ resource "pterodactyl_server_database" "app" {
 			t.Error("the import changed the panel's databases or did not record the panel's password")
 		}
 		w.planIsEmpty()
-		for route, want := range map[paneltest.Route]int{
+		p.wantRequests(t, map[paneltest.Route]int{
 			paneltest.RouteCreateDatabase: 0, paneltest.RouteRotatePassword: 0, paneltest.RouteDeleteDatabase: 0,
-		} {
-			if n := p.Requests(route); n != want {
-				t.Errorf("%s requests = %d, want %d", route, n, want)
-			}
-		}
+		})
 		w.checkOutput()
 		w.checkStateFiles()
 	})

@@ -21,6 +21,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/panelform/terraform-provider-pterodactyl/internal/localmirror"
+	"github.com/panelform/terraform-provider-pterodactyl/internal/paneltest"
 )
 
 // The CLI harness runs the provider the way users do: as its own binary, which the CLI the
@@ -303,6 +304,14 @@ func (w *cliWorkdir) runCode(args ...string) (string, int) {
 	}
 	w.t.Fatalf("%s %s: %v", filepath.Base(w.cli), strings.Join(args, " "), err)
 	return "", -1
+}
+
+// wantRequests fails the test unless the panel got want requests on each route.
+func (p *testPanel) wantRequests(t *testing.T, want map[paneltest.Route]int) {
+	t.Helper()
+	if err := p.expect(want)(nil); err != nil {
+		t.Error(err)
+	}
 }
 
 // planIsEmpty fails the test unless a plan shows no change at all.

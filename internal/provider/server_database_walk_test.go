@@ -24,6 +24,14 @@ const createBeforeDestroy = `  lifecycle {
     create_before_destroy = true
   }`
 
+// start writes main.tf, the terraform block and body, then runs init and a first apply.
+func (w *cliWorkdir) start(body string) {
+	w.t.Helper()
+	w.write("main.tf", cliTerraformBlock+body)
+	w.run("init", "-input=false", "-no-color")
+	w.run("apply", "-input=false", "-auto-approve", "-no-color")
+}
+
 // matches reports whether out holds each part in order, whatever the line breaks between them.
 func matches(out string, parts ...string) bool {
 	return errorRE(parts...).MatchString(out)
@@ -36,9 +44,7 @@ func TestCLIReplacementWithoutRefresh(t *testing.T) {
 	eachFlavor(t, func(t *testing.T, p *testPanel) {
 		secrets := newPanelSecrets(p)
 		w := newCLIWorkdir(t, p, secrets)
-		w.write("main.tf", cliTerraformBlock+databaseBlock(p, "app", "%", ""))
-		w.run("init", "-input=false", "-no-color")
-		w.run("apply", "-input=false", "-auto-approve", "-no-color")
+		w.start(databaseBlock(p, "app", "%", ""))
 		old := w.mustInstance(w.state(), app).Attributes["id"]
 
 		w.write("main.tf", cliTerraformBlock+databaseBlock(p, "app", "10.0.0.%", ""))
@@ -65,9 +71,7 @@ func TestCLIRenameWithoutMovedIsRefusedInEveryWalkOrder(t *testing.T) {
 	eachFlavor(t, func(t *testing.T, p *testPanel) {
 		secrets := newPanelSecrets(p)
 		w := newCLIWorkdir(t, p, secrets)
-		w.write("main.tf", cliTerraformBlock+databaseBlock(p, "old", "%", ""))
-		w.run("init", "-input=false", "-no-color")
-		w.run("apply", "-input=false", "-auto-approve", "-no-color")
+		w.start(databaseBlock(p, "old", "%", ""))
 		kept := p.Databases(p.server.Identifier)
 
 		w.write("main.tf", cliTerraformBlock+databaseBlock(p, "renamed", "%", ""))
@@ -105,9 +109,7 @@ func TestCLICreateBeforeDestroyUnderItsOwnNameRecovers(t *testing.T) {
 	eachFlavor(t, func(t *testing.T, p *testPanel) {
 		secrets := newPanelSecrets(p)
 		w := newCLIWorkdir(t, p, secrets)
-		w.write("main.tf", cliTerraformBlock+databaseBlock(p, "app", "%", createBeforeDestroy))
-		w.run("init", "-input=false", "-no-color")
-		w.run("apply", "-input=false", "-auto-approve", "-no-color")
+		w.start(databaseBlock(p, "app", "%", createBeforeDestroy))
 		old := p.Databases(p.server.Identifier)[0]
 
 		w.write("main.tf", cliTerraformBlock+databaseBlock(p, "app", "10.0.0.%", createBeforeDestroy))
