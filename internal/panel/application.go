@@ -320,7 +320,7 @@ func (cl *Client) clientView(ctx context.Context, op, server string, made Databa
 	if cl.Flavor() == Pelican {
 		return made
 	}
-	dbs, err := cl.listRecorded(ctx, server, false, false)
+	dbs, _, err := cl.listRecorded(ctx, server, false, false)
 	if err == nil {
 		if db := FindStoredName(dbs, made.Name); db != nil {
 			made.ID = db.ID

@@ -278,7 +278,7 @@ const (
 func (cl *Client) awaitCreated(ctx context.Context, server string, in CreateDatabaseInput, u *UnconfirmedCreateError, seenFree, sent time.Time) (*Database, error) {
 	adopt := sent.Sub(seenFree) <= adoptWithin
 	return awaitLost(ctx, cl, u, func(lctx context.Context) (*Database, error) {
-		dbs, err := cl.listRecorded(lctx, server, true, false)
+		dbs, _, err := cl.listRecorded(lctx, server, true, false)
 		if err != nil {
 			return nil, err
 		}

@@ -95,7 +95,8 @@ func (cl *Client) sharedList(ctx context.Context, server string, include bool) (
 	}
 	op := "list databases of server " + server
 	dbs, shared, err := cl.record.heldLists.do(ctx, op, heldFlightKey(server, include, gen), held, func(fctx context.Context) ([]Database, error) {
-		return cl.listRecorded(fctx, server, include, true)
+		dbs, _, err := cl.listRecorded(fctx, server, include, true)
+		return dbs, err
 	})
 	if err != nil {
 		return nil, err
@@ -107,12 +108,12 @@ func (cl *Client) sharedList(ctx context.Context, server string, include bool) (
 }
 
 // listRecorded lists the server's databases once (fetchDatabases) and records the answer in
-// the server's record, held for reads when hold is set.
-func (cl *Client) listRecorded(ctx context.Context, server string, include, hold bool) ([]Database, error) {
+// the server's record, held for reads when hold is set. It also returns when the list was sent.
+func (cl *Client) listRecorded(ctx context.Context, server string, include, hold bool) ([]Database, time.Time, error) {
 	l := listing{gen: cl.record.startList(server), at: cl.now(), include: include, hold: hold}
 	dbs, err := cl.fetchDatabases(ctx, server, include)
 	cl.record.land(server, l, dbs, err)
-	return dbs, err
+	return dbs, l.at, err
 }
 
 // KnownDatabases returns the server's databases as this Client knows them: listed once, then
@@ -180,13 +181,11 @@ func (cl *Client) knownList(ctx context.Context, server string, since time.Time)
 			return kl, err
 		}
 		got, _, err := cl.record.knownLists.do(ctx, op, serverKey(server), kept, func(fctx context.Context) (knownList, error) {
-			l := listing{gen: cl.record.startList(server), at: cl.now()}
-			dbs, err := cl.fetchDatabases(fctx, server, false)
-			cl.record.land(server, l, dbs, err)
+			dbs, at, err := cl.listRecorded(fctx, server, false, false)
 			if IsForbidden(err) && !kindSwitched(err) {
 				cl.record.refuse(server, err)
 			}
-			return knownList{dbs: withoutPasswords(dbs), at: l.at}, err
+			return knownList{dbs: withoutPasswords(dbs), at: at}, err
 		})
 		if err != nil {
 			return knownList{}, err
