@@ -40,6 +40,8 @@ func main() {
 func run(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("localpanel", flag.ContinueOnError)
 	flavor := fs.String("flavor", "pterodactyl", "panel to imitate: pterodactyl or pelican")
+	version := fs.String("panel-version", paneltest.Version111, "Pterodactyl release to imitate: "+paneltest.Version111+", or "+
+		paneltest.Version112+", which throttles database creates to 2 a minute per server (Pelican always does)")
 	listen := fs.String("listen", "127.0.0.1:0", "address to listen on (port 0 picks a free one)")
 	seedFile := fs.String("seed", "", "JSON file with servers, database hosts and keys to seed instead of the defaults")
 	envFile := fs.String("env-file", "", "also write PTERODACTYL_* and LOCALPANEL_* variables for the seeded panel to this file")
@@ -83,7 +85,7 @@ func run(args []string, stdout io.Writer) error {
 			return err
 		}
 	}
-	lp, err := start(*flavor, *listen, seed, backend)
+	lp, err := start(*flavor, *version, *listen, seed, backend)
 	if err != nil {
 		return err
 	}
@@ -123,11 +125,17 @@ type seededKey struct {
 	Token string
 }
 
-// start serves a seeded panel; backend, when not nil, is its database host.
-func start(flavor, listen string, seed Seed, backend paneltest.Backend) (*localPanel, error) {
+// start serves a seeded panel of the flavor and, for Pterodactyl, the version ("" for 1.11);
+// backend, when not nil, is its database host.
+func start(flavor, version, listen string, seed Seed, backend paneltest.Backend) (*localPanel, error) {
 	f := paneltest.Flavor(flavor)
 	if f != paneltest.Pterodactyl && f != paneltest.Pelican {
 		return nil, fmt.Errorf("-flavor must be pterodactyl or pelican, got %q", flavor)
+	}
+	switch version {
+	case "", paneltest.Version111, paneltest.Version112:
+	default:
+		return nil, fmt.Errorf("-panel-version must be %s or %s, got %q", paneltest.Version111, paneltest.Version112, version)
 	}
 	host, _, err := net.SplitHostPort(listen)
 	if err != nil {
@@ -136,7 +144,7 @@ func start(flavor, listen string, seed Seed, backend paneltest.Backend) (*localP
 	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
 		return nil, fmt.Errorf("-listen %q: the local panel only listens on loopback addresses", listen)
 	}
-	p := paneltest.New(paneltest.Options{Flavor: f, DatabaseHost: seed.DatabaseHost, DatabasePort: seed.DatabasePort,
+	p := paneltest.New(paneltest.Options{Flavor: f, Version: version, DatabaseHost: seed.DatabaseHost, DatabasePort: seed.DatabasePort,
 		DatabaseHosts: seed.DatabaseHosts, Backend: backend})
 	lp := &localPanel{panel: p, backend: backend, served: make(chan error, 1)}
 	for _, s := range seed.Servers {
@@ -185,7 +193,7 @@ func (lp *localPanel) dropDatabases() {
 
 func (lp *localPanel) describe(w io.Writer) error {
 	var b []byte
-	b = fmt.Appendf(b, "local %s panel listening at %s\n", lp.panel.Flavor(), lp.url)
+	b = fmt.Appendf(b, "local %s panel listening at %s\n", lp.panel.Describe(), lp.url)
 	for _, s := range lp.servers {
 		b = fmt.Appendf(b, "  server %q: identifier %s, uuid %s, internal id %d\n", s.Name, s.Identifier, s.UUID, s.InternalID)
 	}

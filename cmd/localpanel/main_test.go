@@ -15,7 +15,7 @@ import (
 func TestStartSeedsAndServes(t *testing.T) {
 	for _, flavor := range []string{"pterodactyl", "pelican"} {
 		t.Run(flavor, func(t *testing.T) {
-			lp, err := start(flavor, "127.0.0.1:0", defaultSeed(), nil)
+			lp, err := start(flavor, "", "127.0.0.1:0", defaultSeed(), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -24,7 +24,11 @@ func TestStartSeedsAndServes(t *testing.T) {
 			if err := lp.describe(&out); err != nil {
 				t.Fatal(err)
 			}
-			for _, want := range []string{"local " + flavor + " panel listening at " + lp.url, "identifier 1a7ce997", "internal id 12", "export PTERODACTYL_API_KEY="} {
+			name := flavor
+			if flavor == "pterodactyl" {
+				name += " 1.11"
+			}
+			for _, want := range []string{"local " + name + " panel listening at " + lp.url, "identifier 1a7ce997", "internal id 12", "export PTERODACTYL_API_KEY="} {
 				if !strings.Contains(out.String(), want) {
 					t.Errorf("description lacks %q:\n%s", want, out.String())
 				}
@@ -71,10 +75,22 @@ func TestHelpIsNotAnError(t *testing.T) {
 }
 
 func TestStartRefusesBadFlags(t *testing.T) {
-	if _, err := start("wings", "127.0.0.1:0", defaultSeed(), nil); err == nil || !strings.Contains(err.Error(), "-flavor must be") {
+	if _, err := start("pterodactyl", "1.13", "127.0.0.1:0", defaultSeed(), nil); err == nil || !strings.Contains(err.Error(), "-panel-version must be 1.11 or 1.12") {
+		t.Fatalf("error = %v, want the versions named", err)
+	}
+	lp, err := start("pterodactyl", "1.12", "127.0.0.1:0", defaultSeed(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := lp.describe(&out); err != nil || !strings.Contains(out.String(), "local pterodactyl 1.12 panel listening at") {
+		t.Fatalf("description %q, %v; want the version", out.String(), err)
+	}
+	lp.close()
+	if _, err := start("wings", "", "127.0.0.1:0", defaultSeed(), nil); err == nil || !strings.Contains(err.Error(), "-flavor must be") {
 		t.Errorf("bad flavor: %v", err)
 	}
-	if _, err := start("pelican", "0.0.0.0:0", defaultSeed(), nil); err == nil || !strings.Contains(err.Error(), "only listens on loopback") {
+	if _, err := start("pelican", "", "0.0.0.0:0", defaultSeed(), nil); err == nil || !strings.Contains(err.Error(), "only listens on loopback") {
 		t.Errorf("non-loopback listen: %v", err)
 	}
 }
@@ -90,7 +106,7 @@ func TestSeedFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lp, err := start("pterodactyl", "127.0.0.1:0", seed, nil)
+	lp, err := start("pterodactyl", "", "127.0.0.1:0", seed, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +154,7 @@ func (h *dropRecorder) DropDatabase(_ context.Context, d paneltest.BackendDataba
 
 func TestDatabaseHostBackend(t *testing.T) {
 	host := &dropRecorder{}
-	lp, err := start("pelican", "127.0.0.1:0", defaultSeed(), host)
+	lp, err := start("pelican", "", "127.0.0.1:0", defaultSeed(), host)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +202,7 @@ func get(t *testing.T, url, token string) (int, string) {
 func TestDefaultSeedHasAnAdmin(t *testing.T) {
 	for flavor, prefix := range map[string]string{"pterodactyl": "ptla_", "pelican": "papp_"} {
 		t.Run(flavor, func(t *testing.T) {
-			lp, err := start(flavor, "127.0.0.1:0", defaultSeed(), nil)
+			lp, err := start(flavor, "", "127.0.0.1:0", defaultSeed(), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -255,7 +271,7 @@ func TestSeedFileKeysOfEveryKind(t *testing.T) {
 			t.Errorf("%s: admin key = %+v", flavor, admin)
 		}
 	}
-	lp, err := start("pelican", "127.0.0.1:0", seed, nil)
+	lp, err := start("pelican", "", "127.0.0.1:0", seed, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -270,9 +270,11 @@ type call struct {
 	query  url.Values
 	body   any
 	// untilDeadline lets retries wait as long as the caller's deadline allows instead of
-	// MaxRetryWait: Pelican's create throttle asks for waits of up to a minute per window.
+	// MaxRetryWait: the create throttle (Pelican, Pterodactyl 1.12) asks for waits of up to a
+	// minute per window.
 	untilDeadline bool
-	// createOn is the serverKey of a create, which Pelican also throttles per server.
+	// createOn is the serverKey of a create, which Pelican and Pterodactyl 1.12 also throttle
+	// per server.
 	createOn string
 	// sendOnce stops the retries once an attempt may have reached the panel (mayHaveApplied):
 	// a create sent twice can make two databases, so the caller looks for the first instead.

@@ -24,12 +24,13 @@ import (
 //   - the application API has a limit of its own (240 a minute on Pterodactyl, 256 on
 //     Pelican), counted apart from the client API's and told by the same headers. Each API
 //     has its own pacer (Client.pacer), so a used-up window of one never holds the other back.
-//   - Pelican's create limit (2 a minute per server) shows only in its 429s, whose
+//   - the create limit of Pelican and of Pterodactyl 1.12 and later (ResourceLimit::DatabaseCreate,
+//     2 a minute per server, whoever sends them) shows only in its 429s, whose
 //     X-RateLimit-Limit is its own. Once one was seen, the client counts its creates per
-//     window and waits for the next window itself.
+//     window and waits for the next window itself. Pterodactyl 1.11 has none.
 
-// createPeriod is the length of Pelican's create window (APP_API_DATABASE_CREATE_RATELIMIT_PERIOD
-// defaults to one minute). A longer configured period only costs one refused create per window,
+// createPeriod is the length of the create window (Pelican's APP_API_DATABASE_CREATE_RATELIMIT_PERIOD
+// defaults to one minute, Pterodactyl 1.12's is one minute). A longer configured period only costs one refused create per window,
 // which then tells the real end.
 const createPeriod = time.Minute
 
@@ -315,8 +316,8 @@ func (cl *conn) observe(t *ticket, status int, h http.Header) {
 	throttled := status == http.StatusTooManyRequests
 	if t.create != "" && throttled {
 		w := p.window(t.create)
-		// Pelican's create throttle sends its own limit; anything else came from the client
-		// API limit, which left the create uncounted.
+		// The create throttle (Pelican, Pterodactyl 1.12) sends its own limit; anything else
+		// came from the client API limit, which left the create uncounted.
 		if !hasLimit || g.limit == 0 || limit != g.limit {
 			if hasLimit && limit > 0 {
 				w.limit = limit

@@ -30,11 +30,18 @@ import (
 type Flavor string
 
 const (
-	// Pterodactyl imitates Pterodactyl panel 1.11: Hashids database ids, 720 requests/min.
+	// Pterodactyl imitates Pterodactyl panel 1.11 (or 1.12, see Options.Version): Hashids
+	// database ids, 720 requests/min.
 	Pterodactyl Flavor = "pterodactyl"
 	// Pelican imitates Pelican panel beta38: integer database ids, 256 requests/min and
 	// 2 database creates per minute per server.
 	Pelican Flavor = "pelican"
+)
+
+// The Pterodactyl versions the fake imitates (Options.Version).
+const (
+	Version111 = "1.11"
+	Version112 = "1.12"
 )
 
 // Options configures a Panel. The zero value is a Pterodactyl panel with its default limits.
@@ -48,9 +55,14 @@ type Options struct {
 	// apart from the client API's. 0 = flavor default (240 Pterodactyl, 256 Pelican);
 	// negative = unlimited.
 	ApplicationRateLimit int
-	// CreateRateLimit is database creates per minute per server (Pelican's
-	// ResourceLimit::DatabaseCreate). 0 = flavor default (2 on Pelican, unlimited on
-	// Pterodactyl); negative = unlimited.
+	// Version is the Pterodactyl release to imitate: "1.11" (the default) or "1.12". 1.12
+	// added ResourceLimit::DatabaseCreate, which Pelican has too: database creates through
+	// the client API are throttled per server (keyed by its UUID, whoever sends them), 2 a
+	// minute. Pelican ignores it. New panics on another version.
+	Version string
+	// CreateRateLimit is database creates per minute per server (ResourceLimit::DatabaseCreate).
+	// 0 = the panel's default (2 on Pelican and on Pterodactyl 1.12, unlimited on Pterodactyl
+	// 1.11); negative = unlimited.
 	CreateRateLimit int
 	// DatabaseHost is the address of the database hosts the panel starts with, reported in
 	// host.address; default the Backend's ("127.0.0.1" without one).
@@ -131,6 +143,13 @@ func New(opts Options) *Panel {
 	default:
 		panic(fmt.Sprintf("paneltest: unknown flavor %q", opts.Flavor))
 	}
+	switch opts.Version {
+	case "":
+		opts.Version = Version111
+	case Version111, Version112:
+	default:
+		panic(fmt.Sprintf("paneltest: unknown Pterodactyl version %q (want %s or %s)", opts.Version, Version111, Version112))
+	}
 	if opts.Backend == nil {
 		opts.Backend = memoryHost{}
 	}
@@ -191,7 +210,7 @@ func New(opts Options) *Panel {
 			p.appLimit = 256
 		}
 	}
-	if p.createLimit == 0 && opts.Flavor == Pelican {
+	if p.createLimit == 0 && (opts.Flavor == Pelican || opts.Version == Version112) {
 		p.createLimit = 2
 	}
 	p.seedHosts()
@@ -225,6 +244,14 @@ func (p *Panel) Close() {
 
 // Flavor returns the panel flavor being imitated.
 func (p *Panel) Flavor() Flavor { return p.opts.Flavor }
+
+// Describe names the panel the fake imitates: "pelican", or "pterodactyl 1.11" or "1.12".
+func (p *Panel) Describe() string {
+	if p.opts.Flavor == Pelican {
+		return string(Pelican)
+	}
+	return string(Pterodactyl) + " " + p.opts.Version
+}
 
 // SetDatabaseHostAvailable simulates an installation with (true, the default) or without a
 // usable database host; without one, creates answer 400 NoSuitableDatabaseHostException.
@@ -347,7 +374,8 @@ func (p *Panel) dispatch(w http.ResponseWriter, r *http.Request, m match, body [
 	if db != nil && db.serverID != srv.InternalID { // (10)
 		return errNotFound(msgNotForThisServer)
 	}
-	// Pelican's create throttle is route middleware, so it runs after the group's (6)-(10).
+	// The create throttle (Pelican, Pterodactyl 1.12) is route middleware, so it runs after the
+	// group's (6)-(10).
 	if m.ep == epCreateDatabase {
 		if e := p.throttleOnly(w, p.createWindows, strconv.Itoa(srv.InternalID), p.createLimit); e != nil {
 			return e

@@ -107,9 +107,17 @@ func TestPelicanCreateLimitPerServer(t *testing.T) {
 
 func TestCreateLimitOnPterodactyl(t *testing.T) {
 	f := setup(t, Options{})
-	for _, n := range []string{"aaa", "bbb", "ccc", "ddd"} { // unlimited by default
+	for _, n := range []string{"aaa", "bbb", "ccc", "ddd"} { // unlimited by default, as on 1.11
 		wantStatus(t, f.owner.do("POST", f.dbPath(), map[string]string{"database": n, "remote": "%"}), http.StatusOK)
 	}
+	// 1.12 throttles creates per server, 2 a minute, as Pelican does, under its own limit.
+	v := setup(t, Options{Version: Version112})
+	for _, n := range []string{"aaa", "bbb"} {
+		wantStatus(t, v.owner.do("POST", v.dbPath(), map[string]string{"database": n, "remote": "%"}), http.StatusOK)
+	}
+	r := v.owner.do("POST", v.dbPath(), map[string]string{"database": "ccc", "remote": "%"})
+	wantError(t, r, http.StatusTooManyRequests, "ThrottleRequestsException", msgTooManyAttempts)
+	wantHeaders(t, r, map[string]string{"X-RateLimit-Limit": "2", "X-RateLimit-Remaining": "0"})
 	g := setup(t, Options{CreateRateLimit: 1})
 	wantStatus(t, g.owner.do("POST", g.dbPath(), map[string]string{"database": "aaa", "remote": "%"}), http.StatusOK)
 	wantStatus(t, g.owner.do("POST", g.dbPath(), map[string]string{"database": "bbb", "remote": "%"}), http.StatusTooManyRequests)
