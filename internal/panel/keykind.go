@@ -73,6 +73,16 @@ func prefixOf(apiKey string) (kind KeyKind, flavor Flavor, known bool) {
 	return ClientKey, Pterodactyl, false
 }
 
+// keyPrefix is prefixOf with the prefix itself.
+func keyPrefix(apiKey string) (prefix string, kind KeyKind, flavor Flavor, known bool) {
+	for _, p := range keyPrefixes {
+		if strings.HasPrefix(apiKey, p.prefix) {
+			return p.prefix, p.kind, p.flavor, true
+		}
+	}
+	return "", ClientKey, Pterodactyl, false
+}
+
 func knownPrefix(apiKey string) bool {
 	_, _, known := prefixOf(apiKey)
 	return known
@@ -125,9 +135,24 @@ func (cl *conn) explain(ctx context.Context, c call, err error) error {
 		return &kindSwitchedError{err: err}
 	case c.api == applicationAPI && detailIs(err, http.StatusForbidden, detailNotAdmin):
 		return &NotAdminError{Operation: c.op, Err: err}
+	case IsUnauthorized(err):
+		if p, _, flavor, known := keyPrefix(cl.apiKey); known {
+			return &RefusedKeyError{Err: err, Prefix: p, Flavor: flavor}
+		}
 	}
 	return err
 }
+
+// RefusedKeyError is a 401 for a key whose prefix tells which panel made it: a key of one
+// panel given to the other is refused this way, and the prefix says so.
+type RefusedKeyError struct {
+	Err    error
+	Prefix string // such as "pacc_"
+	Flavor Flavor // the panel that gives keys this prefix
+}
+
+func (e *RefusedKeyError) Error() string { return e.Err.Error() }
+func (e *RefusedKeyError) Unwrap() error { return e.Err }
 
 // kindSwitchedError is the client API refusing a key without a known prefix as an
 // application key. The Client has switched to the application API since, where the call is

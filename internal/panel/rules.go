@@ -1,6 +1,7 @@
 package panel
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -42,7 +43,11 @@ func ValidateRemote(remote string) error {
 		return fmt.Errorf("must not be empty; use %q to allow connections from anywhere", "%")
 	}
 	if !remoteRE.MatchString(remote) {
-		return fmt.Errorf("may contain only letters, digits and the characters _ - / . %% :, got %q", remote)
+		msg := fmt.Sprintf("may contain only letters, digits and the characters _ - / . %% :, got %q", remote)
+		if strings.Contains(remote, "*") {
+			msg += `; MySQL's wildcard is %, not *: "%" for anywhere, or a pattern such as "10.0.0.%"`
+		}
+		return errors.New(msg)
 	}
 	return nil
 }

@@ -46,6 +46,10 @@ func TestValidateRemote(t *testing.T) {
 			t.Errorf("ValidateRemote(%q) accepted", in)
 		}
 	}
+	// A shell or glob habit: the error says what MySQL writes instead.
+	if err := ValidateRemote("10.0.0.*"); err == nil || !strings.Contains(err.Error(), `MySQL's wildcard is %, not *: "%" for anywhere, or a pattern such as "10.0.0.%"`) {
+		t.Errorf("ValidateRemote(10.0.0.*) = %v; want %% suggested", err)
+	}
 }
 
 func TestPrefixedName(t *testing.T) {

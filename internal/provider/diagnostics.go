@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -72,6 +73,14 @@ func (op operation) unconfirmedAdvice(u *panel.UnconfirmedCreateError) string {
 	return msg + "."
 }
 
+// countOf is n and the noun, plural unless n is 1: "1 database", "3 databases".
+func countOf(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
+}
+
 // ipRestrictedAdvice answers a key the panel refuses from this machine's address.
 const ipRestrictedAdvice = "The API key only allows requests from some IP addresses. Add this machine's address to " +
 	"the key's allowed IPs on the panel, or use a key without that restriction."
@@ -117,8 +126,14 @@ func (op operation) advice(err error) string {
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
 		return "The operation was interrupted before the panel answered."
 	case panel.IsUnauthorized(err):
-		return "The panel did not accept the API key. Check that api_key (or " + EnvAPIKey + ") holds a current " +
+		msg := "The panel did not accept the API key. Check that api_key (or " + EnvAPIKey + ") holds a current " +
 			"client API key; the panel shows a key only once, when it is created under Account → API Credentials."
+		var refused *panel.RefusedKeyError
+		if errors.As(err, &refused) {
+			msg += fmt.Sprintf(" The key starts with %s, which %s gives its keys: a key made on one panel is refused "+
+				"by any other, so check that panel_url is the %s panel the key was made on.", refused.Prefix, refused.Flavor, refused.Flavor)
+		}
+		return msg
 	case panel.IsNotAdmin(err):
 		return "Choosing database_host_id and managing database hosts use the panel's application API, which takes " +
 			"an application key (ptla_ on Pterodactyl, papp_ on Pelican) or a client key of a root admin. This key's " +

@@ -30,6 +30,8 @@ func TestAdvice(t *testing.T) {
 	}{
 		{"timeout", fmt.Errorf("create: %w", context.DeadlineExceeded), `create timeout of 10m0s. Raise it in the resource's timeouts block (timeouts { create = "10m" })`},
 		{"unauthorized", apiError(401, panel.CodeAuthentication, "Unauthenticated."), "did not accept the API key"},
+		{"unauthorized, the other panel's key", &panel.RefusedKeyError{Err: apiError(401, panel.CodeAuthentication, "Unauthenticated."), Prefix: "pacc_", Flavor: panel.Pelican},
+			"The key starts with pacc_, which Pelican gives its keys: a key made on one panel is refused by any other, so check that panel_url is the Pelican panel the key was made on."},
 		{"application key", apiError(403, panel.CodeAccessDenied, "You are attempting to use an application API key on an endpoint that requires a client API key."), "Create a client API key"},
 		{"ip allow-list", apiError(403, panel.CodeAccessDenied, "This IP address (10.0.0.1) does not have permission to access the API using these credentials."), "allowed IPs"},
 		{"permission", apiError(403, panel.CodeAccessDenied, "This action is unauthorized."), "lacks the database.create permission on server 1a7ce997"},
@@ -102,6 +104,14 @@ func TestValidationErrorsNameTheAttribute(t *testing.T) {
 		}
 		if diags[i].Detail() != w.detail {
 			t.Errorf("diagnostic %d detail = %q, want %q", i, diags[i].Detail(), w.detail)
+		}
+	}
+}
+
+func TestCountOf(t *testing.T) {
+	for n, want := range map[int]string{0: "0 databases", 1: "1 database", 2: "2 databases"} {
+		if got := countOf(n, "database"); got != want {
+			t.Errorf("countOf(%d) = %q, want %q", n, got, want)
 		}
 	}
 }

@@ -45,6 +45,11 @@ func TestServerDatabase_planTimeErrors(t *testing.T) {
 			p.server.Identifier: {"*"}, none.Identifier: {"*"},
 			suspended.Identifier: {"*"}, installing.Identifier: {"*"},
 		}})
+		// A key made on the other kind of panel: its prefix names that panel.
+		otherPanelsKey, otherPanel := "pacc_wrongwrongwrongwrongwrongwrongwrongwrongwron", "Pelican"
+		if p.Flavor() == paneltest.Pelican {
+			otherPanelsKey, otherPanel = "ptlc_wrongwrongwrongwrongwrongwrongwrongwrongwron", "Pterodactyl"
+		}
 		cases := []struct {
 			name, key, server, body string
 			want                    []string
@@ -65,6 +70,9 @@ func TestServerDatabase_planTimeErrors(t *testing.T) {
 			{"installing", owner, installing.Identifier, `name = "app"`, []string{"has not finished installing"}},
 			{"no create permission", p.withoutPermission("database.create"), p.server.Identifier, `name = "app"`, []string{"lacks the database.create permission on server " + p.server.Identifier}},
 			{"wrong key", "ptlc_wrongwrongwrongwrongwrongwrongwrongwrongwron", p.server.Identifier, `name = "app"`, []string{"HTTP 401", "did not accept the API key"}},
+			{"the other panel's key", otherPanelsKey, p.server.Identifier, `name = "app"`, []string{"HTTP 401", "did not accept the API key",
+				"The key starts with " + otherPanelsKey[:5] + ", which " + otherPanel + " gives its keys"}},
+			{"a glob for a remote", owner, p.server.Identifier, "name = \"app\"\n  remote = \"10.0.0.*\"", []string{`MySQL's wildcard is %, not *`}},
 			{"application key without a host", p.AddKey(paneltest.Key{Application: true}), p.server.Identifier, `name = "app"`, []string{
 				"Database host required", "api_key is an application key",
 			}},
@@ -205,7 +213,7 @@ resource "pterodactyl_server_database" "extra" {
   name      = "extra"
 }`),
 					ExpectError: errorRE("Cannot create the database", "HTTP 400 (TooManyDatabasesException)",
-						"Server "+p.server.Identifier+" allows 1 databases and has 1"),
+						"Server "+p.server.Identifier+" allows 1 database and has 1"),
 				},
 				{
 					Config: p.config(renamed),

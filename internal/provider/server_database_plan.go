@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -125,6 +126,11 @@ func (r *serverDatabaseResource) planCreate(ctx context.Context, plan *serverDat
 		return
 	}
 	stored := panel.PrefixedName(srv.InternalID, name)
+	if prefix := fmt.Sprintf("s%d_", srv.InternalID); strings.HasPrefix(name, prefix) {
+		resp.Diagnostics.AddAttributeWarning(path.Root("name"), "Name starts with the server's prefix", fmt.Sprintf(
+			"The panel puts %q before every database name on server %s itself, so name %q is stored as %q. For a "+
+				"database stored as %q, write name = %q.", prefix, server, name, stored, name, strings.TrimPrefix(name, prefix)))
+	}
 	if panel.Truncated(srv.InternalID, name) {
 		keep := len(stored) - len(fmt.Sprintf("s%d_", srv.InternalID))
 		resp.Diagnostics.AddAttributeError(path.Root("name"), "Database name too long for this server",
@@ -303,8 +309,8 @@ func (r *serverDatabaseResource) planLimit(ctx context.Context, server string, l
 	}
 	if len(dbs) >= limit {
 		resp.Diagnostics.AddAttributeWarning(path.Root("server_id"), "Server's database limit reached",
-			fmt.Sprintf("Server %s allows %d databases and has %d. Unless this plan also deletes one of them, the "+
-				"panel will refuse the create. Remove one, or ask a panel administrator to raise the limit.", server, limit, len(dbs)))
+			fmt.Sprintf("Server %s allows %s and has %d. Unless this plan also deletes one of them, the "+
+				"panel will refuse the create. Remove one, or ask a panel administrator to raise the limit.", server, countOf(limit, "database"), len(dbs)))
 	}
 }
 

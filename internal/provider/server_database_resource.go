@@ -301,8 +301,8 @@ func (r *serverDatabaseResource) limitMessage(ctx context.Context, server string
 	srv, sErr := r.data.client.GetServer(ctx, server)
 	dbs, lErr := r.data.client.ListDatabases(ctx, server, false)
 	if sErr == nil && lErr == nil && srv.DatabaseLimit != nil {
-		return msg + fmt.Sprintf("Server %s allows %d databases and has %d. Remove a database, or ask a panel "+
-			"administrator to raise the server's database limit.", server, *srv.DatabaseLimit, len(dbs))
+		return msg + fmt.Sprintf("Server %s allows %s and has %d. Remove a database, or ask a panel "+
+			"administrator to raise the server's database limit.", server, countOf(*srv.DatabaseLimit, "database"), len(dbs))
 	}
 	return msg + "Remove a database, or ask a panel administrator to raise the server's database limit."
 }
@@ -348,6 +348,10 @@ func (r *serverDatabaseResource) Read(ctx context.Context, req resource.ReadRequ
 	}
 	if db == nil {
 		tflog.Info(ctx, "database no longer on the panel; removing it from state", map[string]any{"server": server, "database_id": state.ID.ValueString()})
+		resp.Diagnostics.AddWarning("Database deleted outside Terraform", fmt.Sprintf(
+			"Database %s (id %s) is no longer on server %s: it was deleted outside Terraform, and its data with it. It "+
+				"is removed from state; if the configuration still asks for it, the plan makes a new, empty database "+
+				"in its place.", state.DatabaseName.ValueString(), state.ID.ValueString(), server))
 		resp.State.RemoveResource(ctx)
 		return
 	}
