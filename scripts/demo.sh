@@ -317,7 +317,8 @@ case $mariadb_mode in
       note "$(grep '^MariaDB .* on 127' "$work/mariadb.log") (ready in $((SECONDS - began))s)"
       mariadb_client=$(command -v mariadb || echo /usr/bin/mariadb)
     elif [ "$rc" -eq 3 ] && [ "$mariadb_mode" != 1 ]; then
-      sed 's/^/    /' "$work/mariadb.log"
+      # The install lines were shown as they came.
+      grep -v -E '^(Installing|Installed) ' "$work/mariadb.log" | sed 's/^/    /' || true
       note "MariaDB cannot be installed here: the databases will live in the panel's memory only"
       mariadb_dir=
     else

@@ -60,23 +60,46 @@ install() {
     if [ ! -e "$policy" ]; then
       printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && ours=1
     fi
-    local began=$SECONDS rc=0
+    local began=$SECONDS rc=0 log=/tmp/pterodactyl-mariadb-apt.log
     say "Installing Debian's mariadb-server with apt-get (once per machine)"
     {
-      apt-get update -q &&
+      apt_update &&
         DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
           -o DPkg::Lock::Timeout=600 mariadb-server mariadb-client
-    } >/tmp/pterodactyl-mariadb-apt.log 2>&1 || rc=$?
+    } >"$log" 2>&1 || rc=$?
     [ -n "$ours" ] && rm -f "$policy"
     if [ "$rc" -ne 0 ]; then
-      tail -n 20 /tmp/pterodactyl-mariadb-apt.log >&2
-      say "mariadb.sh: apt-get failed (exit $rc); full log in /tmp/pterodactyl-mariadb-apt.log"
+      tail -n 20 "$log" >&2
+      if grep -q "Could not get lock" "$log"; then
+        say "mariadb.sh: apt is busy: another apt-get or dpkg held its lock for 10 minutes (exit $rc); full log in $log"
+      else
+        say "mariadb.sh: apt-get failed (exit $rc); full log in $log"
+      fi
       exit 3
     fi
     installed || { say "mariadb.sh: apt-get succeeded but mariadbd is still missing"; exit 1; }
     say "Installed MariaDB $(version) in $((SECONDS - began))s"
   ) 9>"$lock" || status=$?
   return "$status"
+}
+
+# apt_update is apt-get update, waiting up to 10 minutes for another apt-get or dpkg (an
+# unattended upgrade, another test's install) to let go of apt's lock, as the install below does
+# with DPkg::Lock::Timeout.
+apt_update() {
+  local waited=0 out
+  while :; do
+    if out=$(apt-get update -q -o DPkg::Lock::Timeout=600 2>&1); then
+      printf '%s\n' "$out"
+      return 0
+    fi
+    printf '%s\n' "$out"
+    if ! grep -q "Could not get lock" <<<"$out" || [ "$waited" -ge 600 ]; then
+      return 1
+    fi
+    sleep 10
+    waited=$((waited + 10))
+  done
 }
 
 # version prints the server's version, such as 10.11.19.

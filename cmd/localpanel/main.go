@@ -201,7 +201,11 @@ func (lp *localPanel) describe(w io.Writer) error {
 		b = fmt.Appendf(b, "  database host %q: id %d, %s\n", h.Name, h.ID, net.JoinHostPort(h.Host, strconv.Itoa(h.Port)))
 	}
 	for _, k := range lp.keys {
-		b = fmt.Appendf(b, "  API key %-12s %s (%s: %s)\n", k.Seed.Name+":", k.Token, k.Seed.kind(), k.Seed.Description)
+		about := k.Seed.kind()
+		if k.Seed.Description != "" {
+			about += ": " + k.Seed.Description
+		}
+		b = fmt.Appendf(b, "  API key %-12s %s (%s)\n", k.Seed.Name+":", k.Token, about)
 	}
 	if lp.backend != nil {
 		host, port := lp.backend.Address()

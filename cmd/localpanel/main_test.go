@@ -118,6 +118,10 @@ func TestSeedFile(t *testing.T) {
 	if lp.keys[0].Token != "ptlc_cicicicicicicicicicicicicicicicicicicicicicicici" {
 		t.Fatalf("token not kept: %s", lp.keys[0].Token)
 	}
+	var out bytes.Buffer
+	if err := lp.describe(&out); err != nil || !strings.Contains(out.String(), "ptlc_cicicicicicicicicicicicicicicicicicicicicicicici (client key)\n") {
+		t.Errorf("a key without a description is described as %q, %v; want its kind alone", out.String(), err)
+	}
 	if got := lp.keys[0].Seed.key(paneltest.Pterodactyl, lp.servers).Servers["0badc0de"]; got[1] != "database.view_password" {
 		t.Fatalf("view permission not given in the flavor's spelling: %v", got)
 	}
