@@ -172,10 +172,11 @@ func (r *databaseHostResource) Schema(ctx context.Context, _ resource.SchemaRequ
 			},
 			"node_ids": schema.SetAttribute{
 				MarkdownDescription: "The ids of the nodes whose servers get their databases on this host; they " +
-					"must exist. The panel takes them only when it creates the host, so a change replaces the host. " +
-					"The panel does not show them: after an import, the first apply records them without a change on " +
-					"the panel.",
-				Required:    true,
+					"must exist. Without it the host serves no node: databases go on it only when asked for by " +
+					"`database_host_id` (Pelican's `node_ids` is `nullable|array`). The panel takes them only when it " +
+					"creates the host, so a change replaces the host. The panel does not show them: after an import, " +
+					"the first apply records them without a change on the panel.",
+				Optional:    true,
 				ElementType: types.Int64Type,
 				Validators:  []validator.Set{setvalidator.ValueInt64sAre(int64validator.AtLeast(1))},
 				PlanModifiers: []planmodifier.Set{setplanmodifier.RequiresReplaceIf(replaceKnownNodes,
@@ -199,9 +200,17 @@ func (r *databaseHostResource) Schema(ctx context.Context, _ resource.SchemaRequ
 
 // replaceKnownNodes replaces the host when its nodes change. An imported host has no nodes
 // in state, since the panel does not show them: the configuration's are recorded then.
-func replaceKnownNodes(_ context.Context, req planmodifier.SetRequest, resp *setplanmodifier.RequiresReplaceIfFuncResponse) {
-	resp.RequiresReplace = !req.StateValue.IsNull()
+func replaceKnownNodes(ctx context.Context, req planmodifier.SetRequest, resp *setplanmodifier.RequiresReplaceIfFuncResponse) {
+	made, diags := req.Private.GetKey(ctx, privateMadeHere)
+	resp.Diagnostics.Append(diags...)
+	// A host this provider made has the nodes state says, none when null; an imported one's
+	// are unknown until its configuration records them.
+	resp.RequiresReplace = !req.StateValue.IsNull() || len(made) > 0
 }
+
+// privateMadeHere marks a database host this provider made, whose nodes state knows even when
+// it has none.
+const privateMadeHere = "made_here"
 
 func (r *databaseHostResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	r.data = configuredData(req.ProviderData, &resp.Diagnostics)
@@ -259,6 +268,7 @@ func (r *databaseHostResource) Create(ctx context.Context, req resource.CreateRe
 	plan.ID = types.StringValue(h.ID)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	resp.Diagnostics.Append(setHostIdentity(ctx, resp.Identity, h.ID)...)
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateMadeHere, []byte("true"))...)
 }
 
 func (r *databaseHostResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {

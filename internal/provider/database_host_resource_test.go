@@ -811,3 +811,34 @@ func decodePrivate(t *testing.T, state string) []byte {
 	}
 	return out
 }
+
+// node_ids may be left out (Pelican's validation is nullable|array): the host serves no node.
+// Giving it nodes later replaces it, as any change of nodes does, since the panel takes them only
+// at create; a host made without them is not one whose nodes are unknown, as after an import.
+func TestDatabaseHost_withoutNodes(t *testing.T) {
+	p := startHostPanel(t, paneltest.Pelican)
+	const password = "nodes-Secret-1"
+	resource.UnitTest(t, resource.TestCase{
+		TerraformVersionChecks:   minTerraform,
+		ProtoV6ProviderFactories: providerFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: p.adminConfig(hostBlock("eu", fmt.Sprintf("password = %q", password))),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(hostAddr, tfjsonpath.New("node_ids"), knownvalue.Null()),
+					panelHost(p, "eu", password),
+				},
+			},
+			{
+				Config: p.adminConfig(hostBlock("eu", fmt.Sprintf("password = %q", password), "node_ids = [1]")),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(hostAddr, plancheck.ResourceActionReplace),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{panelHost(p, "eu", password, 1)},
+			},
+		},
+	})
+}
