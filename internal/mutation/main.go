@@ -104,6 +104,9 @@ var mutations = []mutation{
 	{"P1 a replacement's create not told what it replaces", "internal/provider/server_database_plan.go", "\t\ttaken.ID != replacing && !r.data.isHeld(server, taken.ID) {", "\t\t!r.data.isHeld(server, taken.ID) {", "./internal/provider/", "TestCLIReplacementWithoutRefresh"},
 	{"P2 a delete does not see a create of its name", "internal/provider/provider.go", "\treturn ok && have != id\n", "\t_, _ = have, ok\n\treturn false\n", "./internal/provider/", "TestNameClaimsInEveryOrder"},
 	{"P3 a create does not see a delete of its name", "internal/provider/provider.go", "if id, ok := d.released[k]; ok && claimant != id {", "if id, ok := d.released[k]; false && ok && claimant != id {", "./internal/provider/", "TestNameClaimsInEveryOrder"},
+	{"P4 names compared in their case", "internal/provider/provider.go", "\treturn nameOnServer{panel.ServerKey(server), strings.ToLower(name)}", "\treturn nameOnServer{panel.ServerKey(server), name}", "./internal/provider/", "TestServerDatabase_namesAndIdsAsThePanelComparesThem"},
+	{"P5 one database managed at two addresses", "internal/provider/provider.go", "\tif d.owned[k] {", "\tif false && d.owned[k] {", "./internal/provider/", "TestServerDatabase_namesAndIdsAsThePanelComparesThem"},
+	{"K9 a taken name looked for in its case", "internal/panel/model.go", "if err != nil || !strings.EqualFold(dbs[i].Name, PrefixedName(id, name)) {", "if err != nil || dbs[i].Name != PrefixedName(id, name) {", "./internal/provider/", "TestServerDatabase_namesAndIdsAsThePanelComparesThem"},
 }
 
 // simulationMutations are found by the simulation (internal/panel/simulate_test.go), which

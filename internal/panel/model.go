@@ -3,6 +3,7 @@ package panel
 import (
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // What the client knows things as: servers and databases, as either API shows them, and the
@@ -92,7 +93,7 @@ func FindStoredName(dbs []Database, stored string) *Database {
 		return nil
 	}
 	for i := range dbs {
-		if dbs[i].Name == stored {
+		if strings.EqualFold(dbs[i].Name, stored) {
 			return &dbs[i]
 		}
 	}
@@ -119,7 +120,7 @@ func findStored(dbs []Database, name string) *Database {
 			continue
 		}
 		id, err := strconv.Atoi(m[1])
-		if err != nil || dbs[i].Name != PrefixedName(id, name) {
+		if err != nil || !strings.EqualFold(dbs[i].Name, PrefixedName(id, name)) {
 			continue
 		}
 		return &dbs[i]

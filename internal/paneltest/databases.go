@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -194,8 +195,9 @@ func (p *Panel) serverDatabases(s *Server) []*dbRec {
 }
 
 func (p *Panel) nameTaken(s *Server, stored string) bool {
+	// The column's collation compares names without regard to case: "TX1" is "tx1".
 	for _, d := range p.serverDatabases(s) {
-		if d.name == stored {
+		if strings.EqualFold(d.name, stored) {
 			return true
 		}
 	}

@@ -3,6 +3,7 @@ package paneltest
 import (
 	"context"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -60,7 +61,7 @@ func (p *Panel) pickHost(s *Server) int {
 // hostHolds reports whether the row exists. p.mu is held.
 func (p *Panel) hostHolds(k rowKey) bool {
 	for _, d := range p.dbs {
-		if d.hostID == k.host && d.serverID == k.server && d.name == k.name {
+		if d.hostID == k.host && d.serverID == k.server && strings.EqualFold(d.name, k.name) {
 			return true
 		}
 	}

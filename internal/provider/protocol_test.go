@@ -20,6 +20,7 @@ const databaseType = "pterodactyl_server_database"
 // methods are on interfaces of their own while terraform-plugin-go calls them temporary.
 type protoProvider struct {
 	t       *testing.T
+	config  map[string]tftypes.Value // the provider's configuration
 	server  tfprotov6.ProviderServer
 	lister  tfprotov6.ListResourceServer
 	actions tfprotov6.ActionServer
@@ -47,16 +48,24 @@ func newProtoProvider(t *testing.T, p *testPanel, key string) *protoProvider {
 	if !ok {
 		t.Fatal("the provider server does not serve actions")
 	}
-	pp := &protoProvider{t: t, server: server, lister: lister, actions: actions, schemas: schemas}
-	resp, err := server.ConfigureProvider(t.Context(), &tfprotov6.ConfigureProviderRequest{
+	pp := &protoProvider{t: t, server: server, lister: lister, actions: actions, schemas: schemas,
+		config: map[string]tftypes.Value{"panel_url": str(p.URL()), "api_key": str(key)}}
+	pp.configure()
+	return pp
+}
+
+// configure configures the provider, as Terraform does at the start of each walk (plan,
+// apply): what the provider keeps for one walk starts anew.
+func (pp *protoProvider) configure() {
+	pp.t.Helper()
+	resp, err := pp.server.ConfigureProvider(pp.t.Context(), &tfprotov6.ConfigureProviderRequest{
 		TerraformVersion: "1.14.0",
-		Config:           pp.dynamic(schemas.Provider.ValueType(), map[string]tftypes.Value{"panel_url": str(p.URL()), "api_key": str(key)}),
+		Config:           pp.dynamic(pp.schemas.Provider.ValueType(), pp.config),
 	})
 	if err != nil {
-		t.Fatal(err)
+		pp.t.Fatal(err)
 	}
-	requireNoErrors(t, "ConfigureProvider", resp.Diagnostics)
-	return pp
+	requireNoErrors(pp.t, "ConfigureProvider", resp.Diagnostics)
 }
 
 func str(s string) tftypes.Value { return tftypes.NewValue(tftypes.String, s) }
@@ -223,9 +232,11 @@ type applied struct {
 
 // apply plans config against prior (nil to create) and applies the plan, building the
 // proposed new state the way Terraform does: configured values, and prior values for
-// computed attributes the configuration leaves null.
+// computed attributes the configuration leaves null. Each apply is a walk of its own, as
+// `terraform apply` of a saved plan is.
 func (pp *protoProvider) apply(prior applied, config map[string]tftypes.Value) applied {
 	pp.t.Helper()
+	pp.configure()
 	ctx := pp.t.Context()
 	typ := pp.resourceType()
 	priorState := prior.state

@@ -86,12 +86,21 @@ type providerData struct {
 	//   - released: the names this plan deletes a database of without its resource asking
 	//     for the name again (a destroyed resource, a deposed object, a replacement under
 	//     another name), and the database's id.
+	//   - owned: the databases planned with their prior state in this walk: one database in
+	//     state under two resource addresses (imported twice) is refused.
 	claims   map[nameOnServer]string
 	held     map[idOnServer]bool
 	released map[nameOnServer]string
+	owned    map[idOnServer]bool
 }
 
 type nameOnServer struct{ server, name string }
+
+// nameKey is a name on a server as the panel compares them: a server's identifier and UUID
+// are the same server, and names are unique without regard to case ("TX1" is "tx1").
+func nameKey(server, name string) nameOnServer {
+	return nameOnServer{panel.ServerKey(server), strings.ToLower(name)}
+}
 
 type idOnServer struct{ server, id string }
 
@@ -100,7 +109,7 @@ type idOnServer struct{ server, id string }
 // the claim: claimUsedTwice when another resource asks for the name, claimReleased (with the
 // id of the database) when this plan deletes a database of that name under another resource.
 func (d *providerData) claim(server, name, claimant string) (claimConflict, string) {
-	k := nameOnServer{panel.ServerKey(server), name}
+	k := nameKey(server, name)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if have, ok := d.claims[k]; ok && (claimant == "" || have != claimant) {
@@ -128,7 +137,7 @@ const (
 // its own asks for the name again. It reports whether a new database of that name was
 // planned already.
 func (d *providerData) release(server, name, id string) (createdToo bool) {
-	k := nameOnServer{panel.ServerKey(server), name}
+	k := nameKey(server, name)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.released == nil {
@@ -142,7 +151,7 @@ func (d *providerData) release(server, name, id string) (createdToo bool) {
 // claimFor records that the database made for a claim of name on server has the id id, so
 // that later plans of the same resource in this walk, which give that id, match the claim.
 func (d *providerData) claimFor(server, name, id string) {
-	k := nameOnServer{panel.ServerKey(server), name}
+	k := nameKey(server, name)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if have, ok := d.claims[k]; ok && have == "" {
@@ -152,12 +161,28 @@ func (d *providerData) claimFor(server, name, id string) {
 
 // unclaim frees name on server when the database id that claimed it is deleted.
 func (d *providerData) unclaim(server, name, id string) {
-	k := nameOnServer{panel.ServerKey(server), name}
+	k := nameKey(server, name)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.claims[k] == id {
 		delete(d.claims, k)
 	}
+}
+
+// own records that a resource has database id in state, and reports whether another resource
+// planned in this walk has it too.
+func (d *providerData) own(server, id string) (twice bool) {
+	k := idOnServer{panel.ServerKey(server), id}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.owned[k] {
+		return true
+	}
+	if d.owned == nil {
+		d.owned = map[idOnServer]bool{}
+	}
+	d.owned[k] = true
+	return false
 }
 
 // holds records a database Terraform holds in state and read in this walk.

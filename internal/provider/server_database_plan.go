@@ -59,6 +59,15 @@ func (r *serverDatabaseResource) ModifyPlan(ctx context.Context, req resource.Mo
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	if r.data.own(state.ServerID.ValueString(), state.ID.ValueString()) {
+		resp.Diagnostics.AddError("Database managed twice", fmt.Sprintf(
+			"Database %s (id %s) on server %s is in Terraform state under two resource addresses, imported twice or "+
+				"moved in state by hand: whatever either resource does happens to the other's database, and "+
+				"destroying either drops its data. Keep one: terraform state rm ADDRESS for the other. This message "+
+				"cannot name the other address: Terraform tells a provider what to plan, never the address it plans.",
+			state.DatabaseName.ValueString(), state.ID.ValueString(), state.ServerID.ValueString()))
+		return
+	}
 	if !plan.Name.Equal(state.Name) || !panel.SameServer(plan.ServerID.ValueString(), state.ServerID.ValueString()) {
 		// Replaced under another name or on another server: the old name is given up.
 		r.releaseName(state, resp)
@@ -237,7 +246,9 @@ func (r *serverDatabaseResource) claimName(plan serverDatabaseModel, claimant st
 	case claimUsedTwice:
 		resp.Diagnostics.AddAttributeError(path.Root("name"), "Database name used twice", fmt.Sprintf(
 			"Another pterodactyl_server_database in this configuration also asks for the name %q on server %s, and "+
-				"the databases of a server need names of their own. Give one of them another name.", name, server))
+				"the databases of a server need names of their own, whatever their case. Give one of them another "+
+				"name. This message cannot name the other resource: Terraform tells a provider what to plan, never "+
+				"the address it plans; look for name = %q (in any case) on server %s.", name, server, name, server))
 	case claimReleased:
 		resp.Diagnostics.AddAttributeError(path.Root("name"), "Database name held by a database this plan deletes",
 			releasedMessage(server, name, id))
