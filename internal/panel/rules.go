@@ -42,6 +42,10 @@ func ValidateRemote(remote string) error {
 	if remote == "" {
 		return fmt.Errorf("must not be empty; use %q to allow connections from anywhere", "%")
 	}
+	if len(remote) > RemoteMaxLength {
+		return fmt.Errorf("must be at most %d characters long, the longest host MySQL and MariaDB take in a user "+
+			"name, got %d", RemoteMaxLength, len(remote))
+	}
 	if !remoteRE.MatchString(remote) {
 		msg := fmt.Sprintf("may contain only letters, digits and the characters _ - / . %% :, got %q", remote)
 		if strings.Contains(remote, "*") {
@@ -51,6 +55,23 @@ func ValidateRemote(remote string) error {
 	}
 	return nil
 }
+
+// RemoteMaxLength is the longest host pattern MySQL (from 8.0.17) and MariaDB take in CREATE
+// USER; a longer one fails there, inside the panel's transaction, as a generic 500
+// (ERROR 1470 "is too long for host name (should be no longer than 255)" on MariaDB 10.11).
+const RemoteMaxLength = 255
+
+// PterodactylRemoteMaxLength is the length of Pterodactyl's databases.remote column: a string
+// column under Schema::defaultStringLength(191) (app/Providers/AppServiceProvider.php). Without
+// strict mode a longer remote is stored cut there while the database host keeps it whole, so
+// the panel would show another remote than the user has. Pelican's column is 255 long.
+const PterodactylRemoteMaxLength = 191
+
+// CIDRRemote reports whether remote is in CIDR notation (10.0.0.0/8), which MySQL reads from
+// 8.0.23 but MariaDB stores as part of the host name, so that nobody can log in as the user.
+func CIDRRemote(remote string) bool { return cidrRE.MatchString(remote) }
+
+var cidrRE = regexp.MustCompile(`^[0-9.]+/[0-9]{1,2}$|^[0-9a-fA-F:]+/[0-9]{1,3}$`)
 
 // PrefixedName is the name the panel stores for a database called name on the server with
 // the given internal id: "s{id}_" and then as much of name as fits in 48 characters.

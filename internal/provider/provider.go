@@ -201,6 +201,20 @@ func (d *providerData) isHeld(server, id string) bool {
 	return d.held[idOnServer{panel.ServerKey(server), id}]
 }
 
+// listWithout lists the server's databases, and reports whether the list was read and has no
+// database id: after a 404 for the database, that tells it is the database, not the server,
+// the panel lacks (it answers 404 alike for both).
+func (d *providerData) listWithout(ctx context.Context, server, id string) ([]panel.Database, bool) {
+	dbs, err := d.client.ListDatabases(ctx, server, false)
+	return dbs, err == nil && panel.FindDatabase(dbs, id) == nil
+}
+
+// databaseGone is listWithout's verdict alone.
+func (d *providerData) databaseGone(ctx context.Context, server, id string) bool {
+	_, gone := d.listWithout(ctx, server, id)
+	return gone
+}
+
 // warnOnce reports whether key has not been warned about yet, and records it.
 func (d *providerData) warnOnce(key string) bool {
 	_, seen := d.warned.LoadOrStore(key, true)

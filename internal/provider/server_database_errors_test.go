@@ -337,3 +337,33 @@ func TestServerDatabase_replacementKeepsItsName(t *testing.T) {
 		})
 	})
 }
+
+// The longest remote: 255 characters, as MySQL and MariaDB take in a user name, on both panels;
+// on Pterodactyl 191, the length of its column. Each longer one is refused at plan time, on
+// remote, before anything is sent (the panel would answer a generic 500, or keep the remote cut).
+func TestServerDatabase_remoteLengths(t *testing.T) {
+	eachFlavor(t, func(t *testing.T, p *testPanel) {
+		config := func(n int) string {
+			return p.config(appConfig(`remote = "` + strings.Repeat("a", n) + `"`))
+		}
+		steps := []resource.TestStep{
+			{Config: config(256), PlanOnly: true, ExpectError: errorRE("remote must be at most 255 characters long", "got 256")},
+		}
+		if p.Flavor() == paneltest.Pterodactyl {
+			steps = append(steps,
+				resource.TestStep{Config: config(192), PlanOnly: true, ExpectError: errorRE("Remote too long for Pterodactyl", "at most 191 characters, got 192")},
+				resource.TestStep{Config: config(191), Check: p.panelMatchesState(app)})
+		} else {
+			steps = append(steps, resource.TestStep{Config: config(255), Check: p.panelMatchesState(app)})
+		}
+		resource.UnitTest(t, resource.TestCase{
+			TerraformVersionChecks:   minTerraform,
+			ProtoV6ProviderFactories: providerFactories,
+			Steps:                    steps,
+			CheckDestroy:             p.panelMatchesState(),
+		})
+		if n := p.Requests(paneltest.RouteCreateDatabase); n != 1 {
+			t.Errorf("%d creates, want the one that fits", n)
+		}
+	})
+}

@@ -117,6 +117,13 @@ func (r *serverDatabaseResource) planCreate(ctx context.Context, plan *serverDat
 	if !r.planAPI(ctx, *plan, resp) {
 		return
 	}
+	if remote := plan.Remote.ValueString(); r.data.client.Flavor() == panel.Pterodactyl && len(remote) > panel.PterodactylRemoteMaxLength {
+		resp.Diagnostics.AddAttributeError(path.Root("remote"), "Remote too long for Pterodactyl", fmt.Sprintf(
+			"Pterodactyl keeps remote in a column of %d characters and cuts a longer one there, while the database "+
+				"host keeps it whole, so the panel would show another remote than the database user has. Use at most "+
+				"%d characters, got %d.", panel.PterodactylRemoteMaxLength, panel.PterodactylRemoteMaxLength, len(remote)))
+		return
+	}
 	op := operation{summary: "Cannot plan the database", server: server, permission: panel.PermissionRead}
 	srv, err := r.data.client.GetServer(ctx, server)
 	if err != nil {

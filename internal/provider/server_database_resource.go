@@ -143,13 +143,15 @@ func (r *serverDatabaseResource) Schema(ctx context.Context, _ resource.SchemaRe
 			},
 			"remote": schema.StringAttribute{
 				MarkdownDescription: "Where the database user may connect from: `%` (anywhere, the default), an IP " +
-					"address, a pattern such as `10.0.0.%`, or a network such as `10.0.0.0/255.0.0.0`. Changing it " +
-					"replaces the database: the old one is dropped with its data, and a new, empty one is created.",
+					"address, a pattern such as `10.0.0.%`, or a network such as `10.0.0.0/255.0.0.0`. CIDR notation " +
+					"(`10.0.0.0/8`) works on MySQL 8.0.23 and later only, not on MariaDB, and is warned about. At most " +
+					"255 characters, 191 on Pterodactyl. Changing it replaces the database: the old one is dropped " +
+					"with its data, and a new, empty one is created.",
 				Optional:      true,
 				Computed:      true,
 				Default:       stringdefault.StaticString("%"),
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
-				Validators:    []validator.String{remoteValidator},
+				Validators:    []validator.String{remoteValidator, cidrRemoteWarning{}},
 			},
 			"rotate_when_changed": schema.MapAttribute{
 				MarkdownDescription: "Arbitrary values; a change to them rotates the password in place (the " +
@@ -403,7 +405,16 @@ func (r *serverDatabaseResource) Update(ctx context.Context, req resource.Update
 		server := state.ServerID.ValueString()
 		db, err := r.data.client.RotateDatabasePassword(rctx, server, state.ID.ValueString())
 		if err != nil {
-			op := operation{summary: "Cannot rotate the database password", server: server, permission: panel.PermissionUpdate, timeout: "update", limit: limit}
+			const summary = "Cannot rotate the database password"
+			if panel.IsNotFound(err) && r.data.databaseGone(rctx, server, state.ID.ValueString()) {
+				// The panel answers 404 alike for a server and a database it lacks; the server
+				// lists, so it is the database that is gone.
+				resp.Diagnostics.AddError(summary, fmt.Sprintf("Database %s (id %s) is no longer on server %s: it was "+
+					"deleted after this plan was made, and its data with it. Run terraform apply again: the plan "+
+					"makes a new, empty database in its place.", state.DatabaseName.ValueString(), state.ID.ValueString(), server))
+				return
+			}
+			op := operation{summary: summary, server: server, permission: panel.PermissionUpdate, timeout: "update", limit: limit}
 			op.addError(&resp.Diagnostics, err)
 			return
 		}

@@ -115,8 +115,8 @@ func (a *serverDatabaseRotatePasswordAction) Invoke(ctx context.Context, req act
 // missingDatabase explains a 404 from rotate when the server is there and the database is
 // not, with the ids the server does have; "" when the server itself is the problem.
 func (a *serverDatabaseRotatePasswordAction) missingDatabase(ctx context.Context, server, id string) string {
-	dbs, err := a.data.client.ListDatabases(ctx, server, false)
-	if err != nil || panel.FindDatabase(dbs, id) != nil {
+	dbs, gone := a.data.listWithout(ctx, server, id)
+	if !gone {
 		return ""
 	}
 	return fmt.Sprintf("Server %s has no database with the id %q; it was deleted, or id holds a name. It has: %s.",

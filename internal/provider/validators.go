@@ -25,6 +25,27 @@ var (
 	remoteValidator = panelRuleValidator{what: "A remote host pattern", check: panel.ValidateRemote}
 )
 
+// cidrRemoteWarning warns about a remote in CIDR notation, which only some database servers
+// read as a network.
+type cidrRemoteWarning struct{}
+
+func (cidrRemoteWarning) Description(context.Context) string {
+	return "warns about a remote in CIDR notation, which MariaDB does not read"
+}
+
+func (v cidrRemoteWarning) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (cidrRemoteWarning) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() || !panel.CIDRRemote(req.ConfigValue.ValueString()) {
+		return
+	}
+	remote := req.ConfigValue.ValueString()
+	resp.Diagnostics.AddAttributeWarning(req.Path, "Remote in CIDR notation", fmt.Sprintf(
+		"%s %q is in CIDR notation, which MySQL reads as a network from 8.0.23 only, and MariaDB never: it keeps "+
+			"%q as a host name, and the database user can never log in (ERROR 1045). A netmask, such as "+
+			"10.0.0.0/255.0.0.0, or a wildcard, such as 10.%%, allows the same addresses on both.", req.Path, remote, remote))
+}
+
 func (v panelRuleValidator) Description(context.Context) string {
 	return v.what + " the panel accepts"
 }

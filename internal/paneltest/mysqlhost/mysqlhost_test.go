@@ -14,6 +14,7 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
+	"github.com/panelform/terraform-provider-pterodactyl/internal/panel"
 	"github.com/panelform/terraform-provider-pterodactyl/internal/paneltest"
 )
 
@@ -77,6 +78,46 @@ func TestOnMariaDB(t *testing.T) {
 	t.Run("the panel on this host", func(t *testing.T) { testPanelOnHost(t, h) })
 	t.Run("logins of database hosts", func(t *testing.T) { testCheckLogin(t, h) })
 	t.Run("the application API on this host", func(t *testing.T) { testApplicationOnHost(t, h) })
+	t.Run("remotes the server reads", func(t *testing.T) { testRemoteForms(t, h) })
+}
+
+// testRemoteForms checks on the server what the provider's rules for remote stand on: a
+// netmask lets the user log in from its network, CIDR notation does not on MariaDB (it is a
+// host name there), and a host pattern may be 255 characters long, not 256.
+func testRemoteForms(t *testing.T, h *Host) {
+	ctx := t.Context()
+	made := func(remote string) (paneltest.BackendDatabase, error) {
+		d := paneltest.BackendDatabase{Name: unique("s1_remote_"), Username: unique("u1_"), Password: newPassword(), Remote: remote}
+		err := h.CreateDatabase(ctx, d)
+		if err == nil {
+			t.Cleanup(func() { _ = h.DropDatabase(context.Background(), d) })
+		}
+		return d, err
+	}
+	netmask, err := made("127.0.0.0/255.0.0.0") // the provider's suggestion, for this machine's loopback
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := login(t, h, netmask); err != nil {
+		t.Fatalf("a user made with a netmask remote cannot log in from its network: %v", err)
+	}
+	cidr, err := made("127.0.0.0/8")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var version string
+	if err := h.db.QueryRowContext(ctx, "SELECT VERSION()").Scan(&version); err != nil {
+		t.Fatal(err)
+	}
+	if err := login(t, h, cidr); strings.Contains(strings.ToLower(version), "mariadb") && err == nil {
+		t.Fatalf("%s let a user made with a CIDR remote log in: the provider's warning says it does not", version)
+	}
+	if _, err := made(strings.Repeat("a", panel.RemoteMaxLength)); err != nil {
+		t.Fatalf("a remote of %d characters: %v", panel.RemoteMaxLength, err)
+	}
+	if _, err := made(strings.Repeat("a", panel.RemoteMaxLength+1)); err == nil {
+		t.Fatalf("the server took a remote of %d characters: panel.RemoteMaxLength is not its bound", panel.RemoteMaxLength+1)
+	}
 }
 
 func testCreateRotateDrop(t *testing.T, h *Host) {
