@@ -206,7 +206,8 @@ func (s *panelSecrets) in(text string) string {
 	defer s.mu.Unlock()
 	var found []string
 	for secret := range s.seen {
-		if strings.Contains(text, secret) {
+		// A password also shows percent-encoded, as in connection_string.
+		if strings.Contains(text, secret) || strings.Contains(text, escapeURIComponent(secret)) {
 			what := "a password"
 			if secret == s.p.key {
 				what = "the API key"
@@ -401,7 +402,7 @@ func (w *cliWorkdir) mustInstance(s cliStateFile, address string) *cliInstance {
 }
 
 // checkStateFiles reports a secret anywhere in the state files (and their backups) but in
-// the password of a pterodactyl_server_database with store_password on. Private data is
+// the password and connection_string of a pterodactyl_server_database with store_password on. Private data is
 // decoded first, since base64 would hide a secret from a plain search.
 func (w *cliWorkdir) checkStateFiles() {
 	w.t.Helper()
@@ -427,6 +428,7 @@ func (w *cliWorkdir) checkStateFiles() {
 				attrs, _ := inst["attributes"].(map[string]any)
 				if res["type"] == databaseType && attrs["store_password"] == true {
 					delete(attrs, "password")
+					delete(attrs, "connection_string")
 				}
 				if private, ok := inst["private"].(string); ok {
 					decoded, err := base64.StdEncoding.DecodeString(private)
@@ -448,7 +450,7 @@ func (w *cliWorkdir) checkStateFiles() {
 // The state checks below are for terraform-plugin-testing steps. None prints a password.
 
 // noSecretsOutsidePasswords is checkStateFiles for a TestStep's state: no secret anywhere
-// but in the password of a pterodactyl_server_database that stores it.
+// but in the password and connection_string of a pterodactyl_server_database that stores it.
 func noSecretsOutsidePasswords(secrets *panelSecrets) statecheck.StateCheck {
 	return stateCheckFunc(func(req statecheck.CheckStateRequest) error {
 		if req.State == nil || req.State.Values == nil || req.State.Values.RootModule == nil {
@@ -462,6 +464,7 @@ func noSecretsOutsidePasswords(secrets *panelSecrets) statecheck.StateCheck {
 			}
 			if r.Type == databaseType && attrs["store_password"] == true {
 				delete(attrs, "password")
+				delete(attrs, "connection_string")
 			}
 			rest = append(rest, r.Address, attrs, r.IdentityValues)
 		}

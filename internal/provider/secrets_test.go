@@ -113,7 +113,7 @@ func writeFile(t *testing.T, path, content string) {
 // redactAll keeps a failing command's output readable without printing the secrets.
 func redactAll(s string, secrets map[string]bool) string {
 	for secret := range secrets {
-		s = strings.ReplaceAll(s, secret, "[secret]")
+		s = strings.ReplaceAll(strings.ReplaceAll(s, secret, "[secret]"), escapeURIComponent(secret), "[secret]")
 	}
 	return s
 }

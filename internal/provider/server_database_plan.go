@@ -90,14 +90,21 @@ func (r *serverDatabaseResource) ModifyPlan(ctx context.Context, req resource.Mo
 	r.planPassword(ctx, plan, changes, resp)
 }
 
-// planPassword plans the password: null when it is not stored; unknown when apply gives it a
-// new value (a rotation, store_password turned on, or unknown store_password); else as it is.
+// planPassword plans the password, and connection_string with it: null when it is not
+// stored; unknown when apply gives it a new value (a rotation, store_password turned on, or
+// unknown store_password); else as it is.
 func (r *serverDatabaseResource) planPassword(ctx context.Context, plan serverDatabaseModel, changes bool, resp *resource.ModifyPlanResponse) {
+	var v types.String
 	switch {
 	case plan.StorePassword.IsUnknown() || (changes && storesPassword(plan.StorePassword)):
-		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("password"), types.StringUnknown())...)
+		v = types.StringUnknown()
 	case !storesPassword(plan.StorePassword):
-		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("password"), types.StringNull())...)
+		v = types.StringNull()
+	default:
+		return
+	}
+	for _, attr := range []string{"password", "connection_string"} {
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(attr), v)...)
 	}
 }
 

@@ -64,7 +64,27 @@ type serverDatabaseModel struct {
 	Port              types.Int64    `tfsdk:"port"`
 	MaxConnections    types.Int64    `tfsdk:"max_connections"`
 	DatabaseHostID    types.String   `tfsdk:"database_host_id"`
+	ConnectionString  types.String   `tfsdk:"connection_string"`
 	Timeouts          timeouts.Value `tfsdk:"timeouts"`
+}
+
+// withConnectionString sets ConnectionString from the other attributes: null without a
+// password, unknown while any part is.
+func (m *serverDatabaseModel) withConnectionString() {
+	m.ConnectionString = connectionString(m.Username, m.Password, m.Host, m.Port, m.DatabaseName)
+}
+
+// connectionString is connectionURI (the credentials ephemeral resource's) of the attributes:
+// null without a password, unknown while any part is.
+func connectionString(user, password, host types.String, port types.Int64, database types.String) types.String {
+	switch {
+	case password.IsNull():
+		return types.StringNull()
+	case user.IsUnknown() || password.IsUnknown() || host.IsUnknown() || port.IsUnknown() || database.IsUnknown():
+		return types.StringUnknown()
+	}
+	return types.StringValue(connectionURI(user.ValueString(), password.ValueString(), host.ValueString(),
+		int(port.ValueInt64()), database.ValueString()))
 }
 
 // hostIDValidator accepts the panel's numeric database host ids.
@@ -175,6 +195,15 @@ func (r *serverDatabaseResource) Schema(ctx context.Context, _ resource.SchemaRe
 			"password": schema.StringAttribute{
 				MarkdownDescription: "The database user's password. Null when `store_password` is false, or when " +
 					"the API key lacks the `database.view_password` permission (Pelican: `database.view-password`).",
+				Computed:      true,
+				Sensitive:     true,
+				PlanModifiers: keep,
+			},
+			"connection_string": schema.StringAttribute{
+				MarkdownDescription: "`mysql://username:password@host:port/database_name`, ready for a client or " +
+					"an application's configuration, with the user name and password percent-encoded (the panel's " +
+					"passwords hold characters such as `+ = @ ! ^`). Null when `password` is. It follows rotations " +
+					"like `password` does.",
 				Computed:      true,
 				Sensitive:     true,
 				PlanModifiers: keep,
@@ -292,6 +321,7 @@ func (r *serverDatabaseResource) Create(ctx context.Context, req resource.Create
 	plan.setFromPanel(db)
 	plan.Password = r.passwordAfterWrite(db, server, plan.StorePassword, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateReplaces, nil)...)
+	plan.withConnectionString()
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, server, db.ID)...)
 }
@@ -379,6 +409,7 @@ func (r *serverDatabaseResource) Read(ctx context.Context, req resource.ReadRequ
 					panel.PermissionViewPassword, panel.PermissionViewPasswordPelican, server))
 		}
 	}
+	state.withConnectionString()
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
@@ -436,6 +467,7 @@ func (r *serverDatabaseResource) Update(ctx context.Context, req resource.Update
 	// Whatever this update did, the import is behind us: later trigger changes rotate.
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateAdoptTriggers, nil)...)
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateReplaces, nil)...)
+	plan.withConnectionString()
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, plan.ServerID.ValueString(), plan.ID.ValueString())...)
 }
