@@ -1,6 +1,8 @@
 package provider
 
 import (
+	"fmt"
+	"net/url"
 	"reflect"
 	"strings"
 	"testing"
@@ -175,9 +177,15 @@ func TestCLIAction_invoke(t *testing.T) {
 		if refreshed.Attributes["password"] != rotated[0].Password {
 			t.Fatal("the refresh after the action did not record the new password")
 		}
+		// The password and the connection string that embeds it are the two attributes a
+		// rotation changes; the connection string must carry the new password.
+		if !sameURIButPassword(created.Attributes["connection_string"], refreshed.Attributes["connection_string"], rotated[0].Password) {
+			t.Error("after the action and a refresh, connection_string does not carry the new password")
+		}
 		for name, v := range created.Attributes {
-			if name != "password" && !reflect.DeepEqual(refreshed.Attributes[name], v) {
-				t.Errorf("after the action and a refresh, %s = %v, want %v as before", name, refreshed.Attributes[name], v)
+			if name != "password" && name != "connection_string" && !reflect.DeepEqual(refreshed.Attributes[name], v) {
+				t.Errorf("after the action and a refresh, %s = %v, want %v as before", name,
+					secrets.redact(fmt.Sprint(refreshed.Attributes[name])), secrets.redact(fmt.Sprint(v)))
 			}
 		}
 		if !reflect.DeepEqual(refreshed.Identity, created.Identity) {
@@ -191,4 +199,22 @@ func TestCLIAction_invoke(t *testing.T) {
 		w.checkOutput()
 		w.checkStateFiles()
 	})
+}
+
+// sameURIButPassword reports whether after is the connection string before with its password
+// replaced by password, both parsed as URLs (so that the test does not share the provider's
+// escaping code).
+func sameURIButPassword(before, after any, password string) bool {
+	b, errB := url.Parse(fmt.Sprint(before))
+	a, errA := url.Parse(fmt.Sprint(after))
+	if errB != nil || errA != nil || a.User == nil || b.User == nil {
+		return false
+	}
+	got, ok := a.User.Password()
+	if !ok || got != password {
+		return false
+	}
+	a.User = url.UserPassword(a.User.Username(), "-")
+	b.User = url.UserPassword(b.User.Username(), "-")
+	return a.String() == b.String()
 }
