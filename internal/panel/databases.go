@@ -507,8 +507,11 @@ func (cl *Client) deleteClient(ctx context.Context, server, id string) error {
 }
 
 // IsNameTaken reports that a create was refused because the server already has a database
-// with that name: found by the client's own check (*NameTakenError), by the panel's
-// validation (422 unique) or by its race check (400 DuplicateDatabaseNameException).
+// with that name: found by the client's own check (*NameTakenError) or by the panel's 400
+// DuplicateDatabaseNameException. The panels' validation has a unique rule too, which never
+// fires on Pterodactyl 1.11 or Pelican (it asks for a row whose name is both the unprefixed
+// and the prefixed one; recorded exchanges 014 and 019); a 422 from it is taken the same way,
+// should a panel ever send one.
 func IsNameTaken(err error) bool {
 	var taken *NameTakenError
 	if errors.As(err, &taken) {

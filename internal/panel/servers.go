@@ -42,6 +42,10 @@ func (cl *Client) fetchServer(ctx context.Context, server string) (*Server, erro
 	if err != nil {
 		return nil, err
 	}
+	return env.toServer(), nil
+}
+
+func (env *serverEnvelope) toServer() *Server {
 	a := env.Attributes
 	return &Server{
 		Identifier:           a.Identifier,
@@ -55,5 +59,5 @@ func (cl *Client) fetchServer(ctx context.Context, server string) (*Server, erro
 		Transferring:         a.IsTransfering,
 		NodeUnderMaintenance: a.IsMaintenance,
 		Permissions:          env.Meta.UserPermissions,
-	}, nil
+	}
 }

@@ -301,6 +301,12 @@ func positiveInt(r *http.Request, name string) (int, bool) {
 // unless a whole number of at least 1). A page past the end is empty. The links carry only
 // ?page, as the panel's paginator builds them: filters and per_page are not repeated.
 func paginate(r *http.Request, total, defaultPerPage int) (from, to int, meta listMeta) {
+	return paginatePages(r, total, defaultPerPage, 0, false)
+}
+
+// paginatePages is paginate with a cap on per_page (0: none) and, for the client API, links
+// that keep the request's query (its paginator appends it; exchange 002).
+func paginatePages(r *http.Request, total, defaultPerPage, maxPerPage int, keepQuery bool) (from, to int, meta listMeta) {
 	page, ok := positiveInt(r, "page")
 	if !ok {
 		page = 1
@@ -309,10 +315,16 @@ func paginate(r *http.Request, total, defaultPerPage int) (from, to int, meta li
 	if !ok {
 		perPage = defaultPerPage
 	}
+	if maxPerPage > 0 {
+		perPage = min(perPage, maxPerPage)
+	}
 	last := max((total+perPage-1)/perPage, 1)
 	from = min((page-1)*perPage, total)
 	to = min(from+perPage, total)
 	link := func(n int) string { return baseURL(r) + "/" + laravelPath(r) + "?page=" + strconv.Itoa(n) }
+	if keepQuery {
+		link = func(n int) string { return baseURL(r) + "/" + laravelPath(r) + "?" + withPage(r.URL.RawQuery, n) }
+	}
 	pg := pagination{Total: total, Count: to - from, PerPage: perPage, CurrentPage: page, TotalPages: last}
 	if page > 1 {
 		pg.Links.Previous = link(page - 1)
@@ -443,6 +455,29 @@ func (p *Panel) writeAppServerList(w http.ResponseWriter, r *http.Request) *pane
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
+}
+
+// withPage is the query with page set to n, where it was or last, in the query's order, as
+// Laravel's paginator merges the page into the query it appends.
+func withPage(raw string, n int) string {
+	var parts []string
+	set := false
+	for _, kv := range strings.Split(raw, "&") {
+		if kv == "" {
+			continue
+		}
+		if k, _, _ := strings.Cut(kv, "="); k == "page" {
+			if set {
+				continue
+			}
+			kv, set = "page="+strconv.Itoa(n), true
+		}
+		parts = append(parts, kv)
+	}
+	if !set {
+		parts = append(parts, "page="+strconv.Itoa(n))
+	}
+	return strings.Join(parts, "&")
 }
 
 // phpInteger is what FILTER_VALIDATE_INT accepts, as Laravel's integer rule uses it.

@@ -58,8 +58,15 @@ func (p *Panel) seedHosts() {
 	for i := range nodes {
 		nodes[i] = i + 1
 	}
-	for range p.opts.DatabaseHosts {
-		p.addHost(DatabaseHost{Username: user, Password: password, NodeIDs: nodes})
+	if p.opts.DatabaseHostUsername != "" {
+		user = p.opts.DatabaseHostUsername
+	}
+	for i := range p.opts.DatabaseHosts {
+		h := DatabaseHost{Username: user, Password: password, NodeIDs: nodes}
+		if i == 0 {
+			h.Name = p.opts.DatabaseHostName
+		}
+		p.addHost(h)
 	}
 }
 

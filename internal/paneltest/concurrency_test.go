@@ -82,7 +82,7 @@ func TestConcurrentDuplicateNames(t *testing.T) {
 	for _, s := range statuses {
 		counts[s]++
 	}
-	if counts[http.StatusOK] != 1 || counts[http.StatusUnprocessableEntity] != workers-1 {
-		t.Fatalf("statuses = %v, want one success and the rest unique violations", counts)
+	if counts[http.StatusOK] != 1 || counts[http.StatusBadRequest] != workers-1 {
+		t.Fatalf("statuses = %v, want one success and the rest 400 DuplicateDatabaseNameException", counts)
 	}
 }

@@ -2,11 +2,13 @@ package paneltest
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Database is a server database as the test sees it (out of band: no auth, limits or faults).
@@ -204,6 +206,10 @@ func (p *Panel) nameTaken(s *Server, stored string) bool {
 	return false
 }
 
+// maxUserHost is the longest host part of a user that MySQL (8.0.17 and later) and MariaDB
+// accept: the panel checks no length on the client API, and MariaDB refuses the CREATE USER.
+const maxUserHost = 255
+
 // insertDatabase makes the database k (k.server is s, k.host exists) with fresh credentials
 // on the Backend, then commits its row; when the Backend fails, nothing is committed. p.mu is
 // held.
@@ -213,6 +219,10 @@ func (p *Panel) insertDatabase(ctx context.Context, s *Server, k rowKey, remote 
 		serverID: s.InternalID, server: s.Identifier, name: k.name,
 		username: username(s.InternalID), password: generatePassword(), remote: remote,
 		host: h.host, port: h.port, hostID: k.host,
+	}
+	if utf8.RuneCountInString(remote) > maxUserHost {
+		// CREATE USER fails inside the panel's transaction, which rolls back (exchange 027).
+		return nil, fmt.Errorf("paneltest: a user's host part is at most %d characters", maxUserHost)
 	}
 	ctx, cancel := backendContext(ctx)
 	defer cancel()
@@ -264,7 +274,7 @@ func (p *Panel) removeDatabase(ctx context.Context, d *dbRec) error {
 // the host (see reachHost and Fault.HostLatency) and the commit. p.mu is held; it is released
 // while the create is on its host.
 func (p *Panel) createDatabase(ctx context.Context, w http.ResponseWriter, s *Server, in map[string]any, view bool, ht hostTime) *panelError {
-	name, remote, errs := p.validateCreate(s, in)
+	name, remote, errs := validateCreate(in)
 	if len(errs) > 0 {
 		return &panelError{status: http.StatusUnprocessableEntity, render: renderBack, items: errs}
 	}
@@ -276,7 +286,11 @@ func (p *Panel) createDatabase(ctx context.Context, w http.ResponseWriter, s *Se
 	case s.DatabaseLimit != nil && len(p.serverDatabases(s)) >= *s.DatabaseLimit:
 		return errDisplay("TooManyDatabasesException", msgTooManyDatabases)
 	}
-	k := rowKey{host: p.pickHost(s), server: s.InternalID, name: storedName(s.InternalID, name)}
+	stored := storedName(s.InternalID, name)
+	if p.nameTaken(s, stored) { // DatabaseManagementService::createModel, before any host work
+		return errDisplay("DuplicateDatabaseNameException", msgDuplicateDatabase)
+	}
+	k := rowKey{host: p.pickHost(s), server: s.InternalID, name: stored}
 	d, e := p.commitCreate(ctx, s, k, remote, ht)
 	if e != nil {
 		return e

@@ -27,7 +27,7 @@ const (
 	msgNotInstalled         = "This server has not yet completed its installation process, please try again later."
 	msgRestoring            = "This server is currently restoring from a backup, please try again later."
 	msgTransferring         = "This server is currently being transferred to a new machine, please try again later."
-	msgUniqueName           = "The database name you have selected is already in use by this server."
+	msgIPNotAllowed         = "This IP address (%s) does not have permission to access the API using these credentials."
 	msgNoAPIAccess          = "This account does not have permission to access the API."
 	msgTwoFactorRequired    = "Two-factor authentication is required on this account in order to access this endpoint."
 	msgDuplicateDatabase    = "A database with that name already exists for this server."
@@ -142,7 +142,7 @@ func (p *Panel) writeError(w http.ResponseWriter, r *http.Request, e *panelError
 	case renderBack:
 		back := r.Header.Get("Referer")
 		if back == "" {
-			back = baseURL(r) + "/"
+			back = baseURL(r) // url("/"): Laravel trims the slash (exchange 066)
 		}
 		redirect(w, back)
 	default:

@@ -34,9 +34,9 @@ func TestWithoutJSONAccept(t *testing.T) {
 			}{
 				{"401 goes to login", newClient(t, f.p, ""), "GET", f.dbPath(), "", "", 302, login},
 				{"401 with a bad key", newClient(t, f.p, "bad"), "POST", f.dbPath(), valid, "", 302, login},
-				{"422 goes back to root", f.owner, "POST", f.dbPath(), `{}`, "", 302, base + "/"},
+				{"422 goes back to root", f.owner, "POST", f.dbPath(), `{}`, "", 302, base},
 				{"422 goes back to referer", f.owner, "POST", f.dbPath(), `{}`, "http://ui.example/x", 302, "http://ui.example/x"},
-				{"400 display exception goes back", admin, "POST", dbPath(limited.Identifier), valid, "", 302, base + "/"},
+				{"400 display exception goes back", admin, "POST", dbPath(limited.Identifier), valid, "", 302, base},
 				{"400 malformed JSON is a page", f.owner, "POST", f.dbPath(), `{`, "", 400, ""},
 				{"403 is a page", newClient(t, f.p, f.p.AddKey(Key{Application: true})), "GET", f.dbPath(), "", "", 403, ""},
 				{"404 is a page", f.owner, "GET", dbPath(other.Identifier), "", "", 404, ""},

@@ -65,10 +65,12 @@ func newHold(t *testing.T) (<-chan struct{}, func()) {
 // on the send.
 func onHost() chan struct{} { return make(chan struct{}, 4) }
 
+// wantUnique checks the answer to a create whose name the server already has: the
+// controller's 400 DuplicateDatabaseNameException (validation's unique rule never fires).
 func wantUnique(t *testing.T, r *response) {
 	t.Helper()
-	want := []errorItem{verr("database", "unique", msgUniqueName)}
-	wantStatus(t, r, http.StatusUnprocessableEntity)
+	want := []errorItem{item("DuplicateDatabaseNameException", http.StatusBadRequest, msgDuplicateDatabase)}
+	wantStatus(t, r, http.StatusBadRequest)
 	if got := r.errors(t); !slices.EqualFunc(got, want, sameItem) {
 		t.Fatalf("errors = %+v, want %+v", got, want)
 	}

@@ -3,6 +3,7 @@ package paneltest
 import (
 	"fmt"
 	"maps"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -41,6 +42,9 @@ type Key struct {
 	// API window and one application API window, as a panel keys both by user. Default: the
 	// key's own token, so each key is its own user.
 	User string
+	// AllowedIPs restricts the key to requests from these addresses (the key's allowed_ips);
+	// empty allows any. A request from elsewhere gets 403, before the rate limit counts it.
+	AllowedIPs []string
 }
 
 // The application API's permission bits (AdminAcl), for Key.ACL.
@@ -82,6 +86,8 @@ type keyRec struct {
 	acl         map[string]int // nil: everything
 	no2FA       bool
 	user        string // the rate limiters' key
+	allowedIPs  []string
+	name        string // Key.User, or "" for a key that is its own user
 }
 
 // AddKey registers a key and returns its token. It panics if the token is already taken.
@@ -97,7 +103,8 @@ func (p *Panel) AddKey(k Key) string {
 		panic(fmt.Sprintf("paneltest: duplicate key %q", k.Token))
 	}
 	rec := &keyRec{token: k.Token, application: k.Application, rootAdmin: k.RootAdmin, servers: map[string][]string{},
-		acl: maps.Clone(k.ACL), no2FA: k.MissingTwoFactor, user: "user " + k.User}
+		acl: maps.Clone(k.ACL), no2FA: k.MissingTwoFactor, user: "user " + k.User,
+		allowedIPs: slices.Clone(k.AllowedIPs), name: k.User}
 	for id, perms := range k.Servers {
 		rec.servers[id] = slices.Clone(perms)
 	}
@@ -143,7 +150,14 @@ func AllDatabasePermissions(f Flavor) []string {
 // the last "Bearer " (any case), cut at a comma. p.mu is held.
 func (p *Panel) authenticate(r *http.Request) *keyRec {
 	h := r.Header.Get("Authorization")
-	i := strings.LastIndex(strings.ToLower(h), "bearer ")
+	// Laravel's Request::bearerToken takes the last "Bearer " in the header: case-sensitive
+	// in the Laravel of Pterodactyl 1.11 (a lower-case "bearer" is a 401, exchange 058),
+	// case-insensitive (strripos) in the Laravel that Pelican runs.
+	scheme := h
+	if p.opts.Flavor == Pelican {
+		scheme = strings.ToLower(h)
+	}
+	i := strings.LastIndex(scheme, map[Flavor]string{Pterodactyl: "Bearer ", Pelican: "bearer "}[p.opts.Flavor])
 	if i < 0 {
 		return nil
 	}
@@ -152,6 +166,29 @@ func (p *Panel) authenticate(r *http.Request) *keyRec {
 		return nil
 	}
 	return p.keys[token]
+}
+
+// account is GET /api/client/account: the key's user. The fake keeps no users, so the
+// names come from Key.User.
+func (k *keyRec) account() any {
+	name := k.name
+	if name == "" {
+		name = "user"
+	}
+	return map[string]any{"object": "user", "attributes": map[string]any{
+		"id": 1, "admin": k.rootAdmin, "username": name, "email": name + "@example.com",
+		"first_name": name, "last_name": "User", "language": "en",
+	}}
+}
+
+// fromAllowedAddress reports whether the request comes from an address the key allows, and
+// the address.
+func (k *keyRec) fromAllowedAddress(r *http.Request) (string, bool) {
+	ip, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		ip = r.RemoteAddr
+	}
+	return ip, len(k.allowedIPs) == 0 || slices.Contains(k.allowedIPs, ip)
 }
 
 // access returns the user's permissions on s, and whether s is visible at all.

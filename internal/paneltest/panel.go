@@ -70,6 +70,10 @@ type Options struct {
 	// DatabasePort is their port, reported in host.port; default the Backend's (3306 without
 	// one).
 	DatabasePort int
+	// DatabaseHostName and DatabaseHostUsername are the name and the login of the database
+	// host the panel starts with (id 1; more are "Host {ID}"); default "Host 1" and the
+	// Backend's login ("panel" without one).
+	DatabaseHostName, DatabaseHostUsername string
 	// Backend is the database host on which the panel creates, rotates and drops databases
 	// and users; nil keeps them in memory only.
 	Backend Backend
@@ -327,6 +331,9 @@ func (p *Panel) dispatch(w http.ResponseWriter, r *http.Request, m match, body [
 	if key == nil {
 		return errUnauthenticated()
 	}
+	if ip, ok := key.fromAllowedAddress(r); !ok {
+		return errForbidden(fmt.Sprintf(msgIPNotAllowed, ip))
+	}
 	in, e := parseInput(r, body) // (2)
 	if e != nil {
 		return e
@@ -337,14 +344,21 @@ func (p *Panel) dispatch(w http.ResponseWriter, r *http.Request, m match, body [
 	if m.route.application() {
 		return p.dispatchApplication(w, r, m, key, in, ht)
 	}
-	if e := p.throttle(w, p.clientWindows, key.user, p.clientLimit); e != nil { // (5)
-		return e
-	}
-	if m.ep == epListServers {
+	// The client API's throttle is the route group's last middleware: it runs after the
+	// bindings (6) and the application key check (7), so their answers carry no rate-limit
+	// headers and cost nothing of the window (exchanges 010, 036, 122).
+	if m.ep == epListServers || m.ep == epAccount {
 		if key.application {
 			return errForbidden(msgApplicationKey)
 		}
-		p.writeServerList(w, key)
+		if e := p.throttle(w, p.clientWindows, key.user, p.clientLimit); e != nil { // (5)
+			return e
+		}
+		if m.ep == epAccount {
+			writeJSON(w, http.StatusOK, key.account())
+		} else {
+			p.writeServerList(w, r, key)
+		}
 		return nil
 	}
 	srv := p.findServer(m.server) // (6)
@@ -359,6 +373,9 @@ func (p *Panel) dispatch(w http.ResponseWriter, r *http.Request, m match, body [
 	}
 	if key.application { // (7)
 		return errForbidden(msgApplicationKey)
+	}
+	if e := p.throttle(w, p.clientWindows, key.user, p.clientLimit); e != nil { // (5)
+		return e
 	}
 	perms, ok := key.access(srv) // (8)
 	if !ok {

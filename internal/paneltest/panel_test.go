@@ -177,9 +177,13 @@ func TestCheckOrder(t *testing.T) {
 			newClient(t, w.p, w.owner).do("GET", "/api/client", nil)
 			return req{w.owner, "POST", dbPath(w.a.Identifier), "{"}
 		}, 400, "BadRequestHttpException", msgMalformedJSON + "Syntax error"},
-		{"throttle before bindings", Options{RateLimit: 1}, func(w *orderWorld) req {
+		{"bindings before throttle", Options{RateLimit: 1}, func(w *orderWorld) req {
 			newClient(t, w.p, w.owner).do("GET", "/api/client", nil)
 			return req{w.owner, "GET", dbPath("nosuchsv"), ""}
+		}, 404, "NotFoundHttpException", msgModelNotFound},
+		{"throttle before server access", Options{RateLimit: 1}, func(w *orderWorld) req {
+			newClient(t, w.p, w.owner).do("GET", "/api/client", nil)
+			return req{w.owner, "GET", dbPath(w.a.Identifier), ""}
 		}, 429, "ThrottleRequestsException", msgTooManyAttempts},
 		{"server binding before application key", Options{}, func(w *orderWorld) req {
 			return req{w.app, "GET", dbPath("nosuchsv"), ""}

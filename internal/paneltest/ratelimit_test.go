@@ -60,7 +60,14 @@ func TestClientRateLimitWindows(t *testing.T) {
 
 func TestRateLimitHeadersOnLaterErrors(t *testing.T) {
 	f := setup(t, Options{RateLimit: 10})
+	// A server that does not exist fails in route binding, before the throttle: no headers,
+	// and nothing spent (exchange 010).
 	r := f.owner.do("GET", dbPath("ffffffff"), nil)
+	wantStatus(t, r, http.StatusNotFound)
+	wantHeaders(t, r, map[string]string{"X-RateLimit-Limit": "", "X-RateLimit-Remaining": ""})
+	// A server the key cannot reach fails after it (exchange 051).
+	hidden := f.p.AddServer(Server{Name: "hidden"})
+	r = f.owner.do("GET", dbPath(hidden.Identifier), nil)
 	wantStatus(t, r, http.StatusNotFound)
 	wantHeaders(t, r, map[string]string{"X-RateLimit-Limit": "10", "X-RateLimit-Remaining": "9"})
 	// Unauthenticated requests never reach the limiter.

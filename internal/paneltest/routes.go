@@ -11,6 +11,7 @@ type endpoint int
 const (
 	epNone endpoint = iota
 	epListServers
+	epAccount
 	epGetServer
 	epListDatabases
 	epCreateDatabase
@@ -76,6 +77,9 @@ func matchRequest(r *http.Request, flavor Flavor) match {
 	}
 	if len(segs) == 2 && segs[0] == "api" && segs[1] == "client" {
 		return pick(method, match{ep: epListServers, route: RouteOther}, getOnly, "GET")
+	}
+	if len(segs) == 3 && segs[0] == "api" && segs[1] == "client" && segs[2] == "account" {
+		return pick(method, match{ep: epAccount, route: RouteOther}, getOnly, "GET")
 	}
 	if len(segs) < 4 || segs[0] != "api" || segs[1] != "client" || segs[2] != "servers" {
 		return match{route: RouteOther}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"strings"
 )
 
 // Server is a game server on the fake panel.
@@ -117,8 +118,10 @@ func (p *Panel) SetServerState(server string, st ServerState) {
 // findServer resolves {server} by short identifier or full UUID, which both flavors accept.
 // p.mu is held.
 func (p *Panel) findServer(id string) *Server {
+	// The panel looks an 8-character value up as the identifier and anything else as the
+	// UUID, in a column whose collation ignores case (exchange 008).
 	for _, s := range p.servers {
-		if s.Identifier == id || s.UUID == id {
+		if strings.EqualFold(s.Identifier, id) || strings.EqualFold(s.UUID, id) {
 			return s
 		}
 	}
@@ -205,19 +208,37 @@ type featureLimits struct {
 }
 
 type serverAttributes struct {
-	ServerOwner            bool          `json:"server_owner"`
-	Identifier             string        `json:"identifier"`
-	InternalID             int           `json:"internal_id"`
-	UUID                   string        `json:"uuid"`
-	Name                   string        `json:"name"`
-	Node                   string        `json:"node"`
-	IsNodeUnderMaintenance bool          `json:"is_node_under_maintenance"`
-	Description            string        `json:"description"`
-	FeatureLimits          featureLimits `json:"feature_limits"`
-	Status                 *string       `json:"status"`
-	IsSuspended            bool          `json:"is_suspended"`
-	IsInstalling           bool          `json:"is_installing"`
-	IsTransferring         bool          `json:"is_transferring"`
+	ServerOwner            bool                `json:"server_owner"`
+	Identifier             string              `json:"identifier"`
+	InternalID             int                 `json:"internal_id"`
+	UUID                   string              `json:"uuid"`
+	Name                   string              `json:"name"`
+	Node                   string              `json:"node"`
+	IsNodeUnderMaintenance bool                `json:"is_node_under_maintenance"`
+	SFTPDetails            sftpDetails         `json:"sftp_details"`
+	Description            string              `json:"description"`
+	Limits                 appServerLimits     `json:"limits"`
+	Invocation             string              `json:"invocation"`
+	DockerImage            string              `json:"docker_image"`
+	EggFeatures            []string            `json:"egg_features"`
+	FeatureLimits          featureLimits       `json:"feature_limits"`
+	Status                 *string             `json:"status"`
+	IsSuspended            bool                `json:"is_suspended"`
+	IsInstalling           bool                `json:"is_installing"`
+	IsTransferring         bool                `json:"is_transferring"`
+	Relationships          serverRelationships `json:"relationships"`
+}
+
+type sftpDetails struct {
+	IP    string  `json:"ip"`
+	Alias *string `json:"alias,omitempty"` // Pelican only (always sent there, maybe null)
+	Port  int     `json:"port"`
+}
+
+// serverRelationships are the client ServerTransformer's default includes.
+type serverRelationships struct {
+	Allocations fractalList `json:"allocations"`
+	Variables   fractalList `json:"variables"`
 }
 
 type serverObject struct {
@@ -231,7 +252,17 @@ type serverMeta struct {
 	UserPermissions []string `json:"user_permissions"`
 }
 
-func serverItem(s *Server, owner bool) serverObject {
+// serverItem renders a server for the client API. What the fake does not model (resources,
+// egg, allocation, SFTP) has fixed plausible values, as the application API's item does.
+func (p *Panel) serverItem(s *Server, owner bool) serverObject {
+	sftp := sftpDetails{IP: "127.0.0.1", Port: 2022}
+	limits := appServerLimits{Memory: 1024, Disk: 10240, IO: 500, CPU: 100, OOMDisabled: true}
+	if p.opts.Flavor == Pelican {
+		sftp.Alias = new(string)
+		limits.OOMKiller = new(bool)
+	}
+	allocation := fractalItem{Object: "allocation", Attributes: map[string]any{
+		"id": s.InternalID, "ip": "127.0.0.1", "ip_alias": nil, "port": 25564 + s.InternalID, "notes": nil, "is_default": true}}
 	return serverObject{Object: "server", Attributes: serverAttributes{
 		ServerOwner:            owner,
 		Identifier:             s.Identifier,
@@ -240,21 +271,33 @@ func serverItem(s *Server, owner bool) serverObject {
 		Name:                   s.Name,
 		Node:                   fmt.Sprintf("Node %d", s.Node),
 		IsNodeUnderMaintenance: s.State.NodeMaintenance,
-		FeatureLimits:          featureLimits{Databases: copyLimit(s.DatabaseLimit)},
-		Status:                 serverStatus(s.State),
-		IsSuspended:            s.State.Suspended,
-		IsInstalling:           s.State.Installing || s.State.InstallFailed,
-		IsTransferring:         s.State.Transferring,
+		SFTPDetails:            sftp,
+		Limits:                 limits,
+		Invocation:             "java -Xms128M -jar server.jar",
+		DockerImage:            p.serverImage(),
+		EggFeatures:            []string{"eula", "java_version", "pid_limit"},
+		Relationships: serverRelationships{
+			Allocations: fractalList{Object: "list", Data: []fractalItem{allocation}},
+			Variables:   fractalList{Object: "list", Data: []fractalItem{}},
+		},
+		FeatureLimits:  featureLimits{Databases: copyLimit(s.DatabaseLimit), Allocations: 1},
+		Status:         serverStatus(s.State),
+		IsSuspended:    s.State.Suspended,
+		IsInstalling:   s.State.Installing || s.State.InstallFailed,
+		IsTransferring: s.State.Transferring,
 	}}
 }
 
 // writeServer answers GET /api/client/servers/{server}; it works in every server state.
 func (p *Panel) writeServer(w http.ResponseWriter, s *Server, k *keyRec, perms []string) {
 	owner := k.owns(s)
-	obj := serverItem(s, owner)
+	obj := p.serverItem(s, owner)
 	up := slices.Clone(perms)
 	if slices.Contains(perms, "*") {
 		up = []string{"*"}
+	}
+	if k.rootAdmin { // GetUserPermissionsService: an admin also sees the admin websocket events
+		up = []string{"*", "admin.websocket.errors", "admin.websocket.install", "admin.websocket.transfer"}
 	}
 	if up == nil {
 		up = []string{}
@@ -286,15 +329,38 @@ type paginationLinks struct {
 	Next     string `json:"next,omitempty"`
 }
 
-// writeServerList answers GET /api/client with every server the key can see, on one page.
-func (p *Panel) writeServerList(w http.ResponseWriter, k *keyRec) {
-	out := serverList{Object: "list", Data: []serverObject{}}
+// writeServerList answers GET /api/client (ClientController::index): by ?type, the servers
+// the key's user owns or is a subuser of (the default, even for a root admin), owns ("owner"),
+// does not reach that way ("admin") or every server ("admin-all"); the admin types give a
+// user who is not a root admin an empty list, not an error (exchange 005). Pages of 50 by
+// default, per_page at most 100 (exchange 138), links that keep the query.
+func (p *Panel) writeServerList(w http.ResponseWriter, r *http.Request, k *keyRec) {
+	var found []*Server
 	for _, s := range p.servers {
-		if _, ok := k.access(s); ok {
-			out.Data = append(out.Data, serverItem(s, k.owns(s)))
+		_, member := k.servers[s.Identifier]
+		if _, ok := k.servers[s.UUID]; ok {
+			member = true
+		}
+		var in bool
+		switch r.URL.Query().Get("type") {
+		case "admin":
+			in = k.rootAdmin && !member
+		case "admin-all":
+			in = k.rootAdmin
+		case "owner":
+			in = k.owns(s)
+		default:
+			in = member
+		}
+		if in {
+			found = append(found, s)
 		}
 	}
-	n := len(out.Data)
-	out.Meta.Pagination = pagination{Total: n, Count: n, PerPage: 50, CurrentPage: 1, TotalPages: 1}
+	from, to, meta := paginatePages(r, len(found), 50, 100, true)
+	out := serverList{Object: "list", Data: []serverObject{}}
+	for _, s := range found[from:to] {
+		out.Data = append(out.Data, p.serverItem(s, k.owns(s)))
+	}
+	out.Meta.Pagination = meta.Pagination
 	writeJSON(w, http.StatusOK, out)
 }

@@ -90,7 +90,8 @@ func TestGetServerByIdentifierAndUUID(t *testing.T) {
 		wantKeys(t, o, "object", "attributes", "meta")
 		a := attrs(t, o)
 		wantKeys(t, a, "server_owner", "identifier", "internal_id", "uuid", "name", "node", "description",
-			"is_node_under_maintenance", "feature_limits", "status", "is_suspended", "is_installing", "is_transferring")
+			"is_node_under_maintenance", "feature_limits", "status", "is_suspended", "is_installing", "is_transferring",
+			"sftp_details", "limits", "invocation", "docker_image", "egg_features", "relationships")
 		if a["identifier"] != f.srv.Identifier || a["uuid"] != f.srv.UUID || a["internal_id"] != json.Number("1") ||
 			a["status"] != nil || a["server_owner"] != true || o["object"] != "server" {
 			t.Fatalf("attributes = %v", a)
@@ -170,7 +171,7 @@ func TestSubuserAndAdminPermissionsOnServer(t *testing.T) {
 	}{
 		{sub, serverPath(f.srv.Identifier), []any{"database.read", "database.create"}, false},
 		{empty, serverPath(f.srv.Identifier), []any{}, false},
-		{admin, serverPath(other.Identifier), []any{"*"}, false},
+		{admin, serverPath(other.Identifier), []any{"*", "admin.websocket.errors", "admin.websocket.install", "admin.websocket.transfer"}, false},
 		{viaUUID, serverPath(f.srv.Identifier), []any{"database.read"}, false},
 	}
 	for i, tt := range tests {
@@ -193,6 +194,25 @@ func TestSubuserAndAdminPermissionsOnServer(t *testing.T) {
 	wantStatus(t, admin.do("GET", dbPath(other.Identifier), nil), http.StatusOK)
 }
 
+func TestListServersPages(t *testing.T) {
+	f := setup(t, Options{})
+	for range 4 {
+		f.p.AddServer(Server{})
+	}
+	admin := newClient(t, f.p, f.p.AddKey(Key{RootAdmin: true}))
+	base := f.p.URL() + "/api/client"
+	o := admin.do("GET", "/api/client?type=admin-all&per_page=2&page=2", nil).object(t)
+	pg := obj(t, o, "meta", "pagination")
+	links := obj(t, pg, "links")
+	if len(arr(t, o, "data")) != 2 || pg["total"] != json.Number("5") || pg["total_pages"] != json.Number("3") ||
+		links["previous"] != base+"?type=admin-all&per_page=2&page=1" || links["next"] != base+"?type=admin-all&per_page=2&page=3" {
+		t.Fatalf("page 2 of 3 = %s", o)
+	}
+	if pg := obj(t, admin.do("GET", "/api/client?type=admin-all&per_page=1000", nil).object(t), "meta", "pagination"); pg["per_page"] != json.Number("100") {
+		t.Fatalf("per_page=1000 gives per_page %v, want the cap of 100", pg["per_page"])
+	}
+}
+
 func TestListServersShowsVisibleOnly(t *testing.T) {
 	f := setup(t, Options{})
 	f.p.AddServer(Server{})
@@ -207,9 +227,20 @@ func TestListServersShowsVisibleOnly(t *testing.T) {
 	if pg["total"] != json.Number("1") || pg["per_page"] != json.Number("50") {
 		t.Fatalf("pagination = %v", pg)
 	}
-	admin := newClient(t, f.p, f.p.AddKey(Key{RootAdmin: true}))
-	if data := arr(t, admin.do("GET", "/api/client", nil).object(t), "data"); len(data) != 2 {
-		t.Fatalf("admin sees %d servers, want 2", len(data))
+	// A root admin lists the servers it owns or is a subuser of, unless it asks for the
+	// others (admin) or all (admin-all); a user who is not an admin gets nothing for those.
+	admin := newClient(t, f.p, f.p.AddKey(Key{RootAdmin: true, Servers: map[string][]string{f.srv.Identifier: {"*"}}}))
+	for query, want := range map[string]map[*client]int{
+		"":                {admin: 1, f.owner: 1},
+		"?type=owner":     {admin: 1, f.owner: 1},
+		"?type=admin":     {admin: 1, f.owner: 0},
+		"?type=admin-all": {admin: 2, f.owner: 0},
+	} {
+		for c, n := range want {
+			if data := arr(t, c.do("GET", "/api/client"+query, nil).object(t), "data"); len(data) != n {
+				t.Errorf("GET /api/client%s lists %d servers, want %d", query, len(data), n)
+			}
+		}
 	}
 	app := newClient(t, f.p, f.p.AddKey(Key{Application: true, RootAdmin: true}))
 	wantError(t, app.do("GET", "/api/client", nil), 403, "AccessDeniedHttpException", msgApplicationKey)

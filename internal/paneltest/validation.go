@@ -114,8 +114,9 @@ func classify(v any) (string, valueKind) {
 }
 
 var (
-	// alphaDash is the ASCII subset of Laravel's /\A[\pL\pM\pN_-]+\z/u.
-	alphaDash = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+	// alphaDash is Laravel's /\A[\pL\pM\pN_-]+\z/u: Unicode letters, marks and digits too
+	// ("tëst" is a name; exchange 026).
+	alphaDash = regexp.MustCompile(`^[\pL\pM\pN_-]+$`)
 	// remotePattern is Database::$validationRules['remote'] (1.8+ and Pelican).
 	remotePattern = regexp.MustCompile(`^[\w\-/.%:]+$`)
 )
@@ -131,10 +132,13 @@ const (
 	msgRemoteRegex       = "The remote format is invalid."
 )
 
-// validateCreate applies StoreDatabaseRequest's rules. A failed required stops the other
+// validateCreate applies StoreDatabaseRequest's rules. Its unique rule never fires: it asks
+// for a row whose name is both the unprefixed input and the prefixed name (Laravel's
+// Rule::unique compares the column with the input, and the rule's where clause with the
+// prefixed name), so a taken name gets past validation to the controller's 400 (exchanges
+// 014, 019). A failed required stops the other
 // rules of that field; otherwise every failed rule gives its own error, database first.
-// p.mu is held.
-func (p *Panel) validateCreate(s *Server, in map[string]any) (name, remote string, errs []errorItem) {
+func validateCreate(in map[string]any) (name, remote string, errs []errorItem) {
 	add := func(field, rule, detail string) {
 		e := item("ValidationException", http.StatusUnprocessableEntity, detail)
 		e.Meta = &errorMeta{SourceField: field, Rule: rule}
@@ -154,9 +158,6 @@ func (p *Panel) validateCreate(s *Server, in map[string]any) (name, remote strin
 			add("database", "min", msgDatabaseMin)
 		} else if n > 48 {
 			add("database", "max", msgDatabaseMax)
-		}
-		if p.nameTaken(s, storedName(s.InternalID, name)) {
-			add("database", "unique", msgUniqueName)
 		}
 	}
 	remote, kind = classify(in["remote"])
