@@ -212,12 +212,31 @@ func (a *appDatabaseAttributes) toDatabase() Database {
 	return db
 }
 
-// database returns the answer's database, or a not-found when it is another server's.
+// database returns the answer's database, or a *ForeignDatabaseError when it is another
+// server's.
 func (a *appDatabaseAttributes) database(op, server string, serverID int) (Database, error) {
 	if !a.belongsTo(serverID) {
-		return Database{}, notOwned(op, server, string(a.ID))
+		return Database{}, &ForeignDatabaseError{Operation: op, Server: server, ServerID: serverID,
+			ID: string(a.ID), Name: a.Database, OwnerID: string(a.Server)}
 	}
 	return a.toDatabase(), nil
+}
+
+// nameOwner fills in the identifier of the server that a foreign database belongs to, when
+// the panel tells it; err is returned as it was otherwise.
+func (cl *Client) nameOwner(ctx context.Context, err error) error {
+	var f *ForeignDatabaseError
+	if !errors.As(err, &f) || f.Owner != "" {
+		return err
+	}
+	var item struct {
+		Attributes appServerAttributes `json:"attributes"`
+	}
+	if _, e := cl.do(ctx, call{op: "read server " + f.OwnerID, api: applicationAPI, method: http.MethodGet,
+		path: "/servers/" + url.PathEscape(f.OwnerID)}, &item); e == nil {
+		f.Owner = item.Attributes.Identifier
+	}
+	return err
 }
 
 func notOwned(op, server, id string) error {
@@ -262,7 +281,8 @@ func (cl *Client) getAppDatabase(ctx context.Context, op, server string, serverI
 	if _, err := cl.do(ctx, c, &item); err != nil {
 		return Database{}, err
 	}
-	return item.Attributes.database(op, server, serverID)
+	db, err := item.Attributes.database(op, server, serverID)
+	return db, cl.nameOwner(ctx, err)
 }
 
 // appCreateBody is the application API's create: it takes a host, and no more than these.
@@ -363,6 +383,14 @@ func (cl *Client) ownedID(ctx context.Context, op, server string, serverID int, 
 		return "", err
 	}
 	if FindDatabase(kl.dbs, id) == nil {
+		// Not the server's: gone, or another server's, which Pterodactyl's application API
+		// would act on all the same. One read tells them apart; a foreign one is refused.
+		switch _, err := cl.getAppDatabase(ctx, op, server, serverID, id, ""); {
+		case err == nil:
+			return id, nil // made since the list
+		case !IsNotFound(err):
+			return "", err
+		}
 		return "", notOwned(op, server, id)
 	}
 	return id, nil
@@ -428,6 +456,25 @@ func (cl *Client) deleteApp(ctx context.Context, server, id string) error {
 	}
 	end(writeEffect{})
 	return err
+}
+
+// ForeignDatabase tells, for a database id that the server's list lacks, whether it is another
+// server's: Pterodactyl's application API finds a database by id on any server, so that a
+// resource could name another server's database under this one (*ForeignDatabaseError, which
+// names both). nil when the database is gone, or when this client cannot tell: a client key or
+// Pelican, whose APIs scope ids to the server, or any error on the way.
+func (cl *Client) ForeignDatabase(ctx context.Context, server, id string) error {
+	if cl.Kind() != ApplicationKey || cl.Flavor() == Pelican || id == "" {
+		return nil
+	}
+	sid, err := cl.appServerID(ctx, server)
+	if err == nil {
+		_, err = cl.getAppDatabase(ctx, "find database "+id+" of server "+server, server, sid, id, "")
+	}
+	if IsForeignDatabase(err) {
+		return err
+	}
+	return nil
 }
 
 // FindAnyForm finds a database of the server among dbs (the server's list through this

@@ -128,11 +128,12 @@ func TestGlobalLookupGuardOnTheFakePanel(t *testing.T) {
 	c := newClient(t, p.URL(), p.AddKey(paneltest.Key{Application: true}))
 	ctx := t.Context()
 	for _, id := range []string{strconv.Itoa(theirs.InternalID), theirs.ID} { // numeric, and the client API's hashid
-		if _, err := c.RotateDatabasePassword(ctx, srv.Identifier, id); !panel.IsNotFound(err) {
-			t.Fatalf("rotating server 8's database %s through server 7: %v, want not found", id, err)
+		want := "belongs to server " + other.Identifier + " (internal id 8), not to server " + srv.Identifier
+		if _, err := c.RotateDatabasePassword(ctx, srv.Identifier, id); !panel.IsForeignDatabase(err) || !strings.Contains(err.Error(), want) {
+			t.Fatalf("rotating server 8's database %s through server 7: %v, want it refused as server 8's", id, err)
 		}
-		if err := c.DeleteDatabase(ctx, srv.Identifier, id); err != nil {
-			t.Fatalf("deleting server 8's database %s through server 7: %v, want gone as far as server 7 goes", id, err)
+		if err := c.DeleteDatabase(ctx, srv.Identifier, id); !panel.IsForeignDatabase(err) || !strings.Contains(err.Error(), want) {
+			t.Fatalf("deleting server 8's database %s through server 7: %v, want it refused as server 8's", id, err)
 		}
 	}
 	if n := p.Requests(paneltest.RouteAppResetPassword) + p.Requests(paneltest.RouteAppDeleteDatabase); n != 0 {

@@ -182,6 +182,42 @@ type goneError struct {
 
 func (e *goneError) Error() string { return e.operation + ": " + e.why }
 
+// ForeignDatabaseError is a database id that the panel has, but on another server than the
+// one named. Pterodactyl's application API finds a database by its id on any server, whatever
+// server its path names, and would read, reset or delete it (recorded exchanges 093, 094 and
+// 096): the client checks each answer's server, and sends nothing that would change such a
+// database. It is not a not-found (IsNotFound is false): the database exists, and a resource
+// that names it under the wrong server is a mistake to fix, not a database to make again.
+type ForeignDatabaseError struct {
+	Operation string
+	// Server is the server named, as it was given; ServerID its internal id.
+	Server   string
+	ServerID int
+	// ID is the database id asked for; Name the database's stored name (s{N}_…).
+	ID   string
+	Name string
+	// OwnerID is the internal id of the server the database belongs to; Owner its identifier,
+	// when the panel told it.
+	OwnerID string
+	Owner   string
+}
+
+func (e *ForeignDatabaseError) Error() string {
+	owner := "the server with internal id " + e.OwnerID
+	if e.Owner != "" {
+		owner = fmt.Sprintf("server %s (internal id %s)", e.Owner, e.OwnerID)
+	}
+	return fmt.Sprintf("%s: database %s (%s) belongs to %s, not to server %s (internal id %d)",
+		e.Operation, e.ID, e.Name, owner, e.Server, e.ServerID)
+}
+
+// IsForeignDatabase reports whether err is a database found on another server than the one
+// named (*ForeignDatabaseError).
+func IsForeignDatabase(err error) bool {
+	var f *ForeignDatabaseError
+	return errors.As(err, &f)
+}
+
 // NotAdminError is the application API refusing a key whose user is not a root admin: a
 // client key of an ordinary user, used for what only the application API can do (choosing a
 // database's host, database hosts). It wraps the panel's 403, so IsForbidden holds too.

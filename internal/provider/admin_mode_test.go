@@ -285,6 +285,46 @@ resource "pterodactyl_server_database" "app" {
 	})
 }
 
+// Pterodactyl's application API answers for a database of another server through any
+// server's path (recorded exchanges 093, 094, 096). Importing server A's id of server B's
+// database is refused, naming both servers; nothing is read into state, reset or deleted.
+// Pelican scopes the id to the server, so there it is simply not server A's.
+func TestAdminMode_anotherServersDatabaseIsRefused(t *testing.T) {
+	eachFlavor(t, func(t *testing.T, p *testPanel) {
+		other := p.AddServer(paneltest.Server{})
+		theirs := p.AddDatabase(other.Identifier, "theirs", "%")
+		want := regexp.MustCompile(`(?s)Database ` + strconv.Itoa(theirs.InternalID) + ` \(` + theirs.Name + `\) is on\s+server\s+` +
+			other.Identifier + `, not on\s+server\s+` + p.server.Identifier)
+		if p.Flavor() == paneltest.Pelican {
+			want = regexp.MustCompile(`Server\s+` + p.server.Identifier + `\s+has\s+no\s+database\s+with\s+the\s+id`)
+		}
+		resource.UnitTest(t, resource.TestCase{
+			TerraformVersionChecks:   minTerraform,
+			ProtoV6ProviderFactories: providerFactories,
+			Steps: []resource.TestStep{{
+				Config: p.providerBlock(p.appKey()) + `
+import {
+  to = pterodactyl_server_database.app
+  id = "` + p.server.Identifier + `/` + strconv.Itoa(theirs.InternalID) + `"
+}
+resource "pterodactyl_server_database" "app" {
+  server_id = "` + p.server.Identifier + `"
+  name      = "theirs"
+}`,
+				ExpectError: want,
+			}},
+		})
+		if dbs := p.Databases(other.Identifier); len(dbs) != 1 || dbs[0].Password != theirs.Password {
+			t.Errorf("server %s's database was changed: %d databases", other.Identifier, len(dbs))
+		}
+		if n := len(p.Databases(p.server.Identifier)); n != 0 {
+			t.Errorf("%d databases made on server %s", n, p.server.Identifier)
+		}
+		p.wantRequests(t, map[paneltest.Route]int{paneltest.RouteAppResetPassword: 0, paneltest.RouteAppDeleteDatabase: 0,
+			paneltest.RouteAppCreateDatabase: 0})
+	})
+}
+
 // The application API's own refusals are explained: Pterodactyl's two-factor requirement,
 // and a permission the key lacks, named.
 func TestAdminMode_refusalsNameWhatIsNeeded(t *testing.T) {
@@ -315,6 +355,31 @@ resource "pterodactyl_server_database" "app" {
 	if n := len(p.Databases(p.server.Identifier)); n != 0 {
 		t.Errorf("%d databases made", n)
 	}
+}
+
+// A database host the panel does not have is refused by the application API's validation
+// (422, meta.source_field "host"): the error is attached to database_host_id, where Terraform
+// shows the line that set it, and nothing is made.
+func TestAdminMode_unknownHostIsRefusedOnItsAttribute(t *testing.T) {
+	eachFlavor(t, func(t *testing.T, p *testPanel) {
+		resource.UnitTest(t, resource.TestCase{
+			TerraformVersionChecks:   minTerraform,
+			ProtoV6ProviderFactories: providerFactories,
+			Steps: []resource.TestStep{{
+				Config: p.providerBlock(p.appKey()) + `
+resource "pterodactyl_server_database" "app" {
+  server_id        = "` + p.server.Identifier + `"
+  name             = "app"
+  database_host_id = "99"
+}`,
+				ExpectError: regexp.MustCompile(`(?s)with pterodactyl_server_database.app,.*database_host_id = "99"\s+` +
+					`The panel refused database_host_id \(rule "exists"\): The selected Database\s+Host Server ID is invalid`),
+			}},
+		})
+		if n := len(p.Databases(p.server.Identifier)); n != 0 {
+			t.Errorf("%d databases made", n)
+		}
+	})
 }
 
 // A create through the application API whose answer does not come in time is looked up, not

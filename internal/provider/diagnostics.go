@@ -24,8 +24,10 @@ type operation struct {
 	limit      time.Duration // the timeout in force, when timeout is set
 }
 
-// fieldAttribute maps the panel's request fields to the attributes users write.
-var fieldAttribute = map[string]string{"database": "name", "remote": "remote"}
+// fieldAttribute maps the fields of the panel's database create, on either API, to the
+// attributes users write: the application API calls the host "host" (its 422 for an unknown
+// one is "The selected Database Host Server ID is invalid.", meta.source_field "host").
+var fieldAttribute = map[string]string{"database": "name", "remote": "remote", "host": "database_host_id"}
 
 // addError appends a diagnostic for err that says what happened and what to do about it.
 func (op operation) addError(diags *diag.Diagnostics, err error) {
@@ -37,7 +39,8 @@ func (op operation) addError(diags *diag.Diagnostics, err error) {
 					fmt.Sprintf("The panel refused %s (rule %q): %s", attr, it.Rule, it.Detail))
 				continue
 			}
-			diags.AddError(op.summary, "The panel refused the request: "+it.Detail)
+			diags.AddError(op.summary, fmt.Sprintf("The panel refused the request (field %q, rule %q): %s",
+				it.SourceField, it.Rule, it.Detail))
 		}
 		return
 	}
@@ -91,6 +94,19 @@ func ipRestricted(err error) bool {
 	return panel.IsForbidden(err) && errors.As(err, &apiErr) && strings.Contains(apiErr.Detail(), "IP address")
 }
 
+// foreignAdvice explains a database id that is another server's than the one named.
+func foreignAdvice(f *panel.ForeignDatabaseError) string {
+	where, fix := "the server with internal id "+f.OwnerID, "Set server_id to that server's identifier"
+	if f.Owner != "" {
+		where = "server " + f.Owner
+		fix = fmt.Sprintf("Set server_id to %s (terraform import ADDRESS %s/%s)", f.Owner, f.Owner, f.ID)
+	}
+	return fmt.Sprintf("Database %s (%s) is on %s, not on server %s. Pterodactyl's application API reaches a "+
+		"database through any server's path, so the provider checks the server of every answer and sends nothing "+
+		"that would read, rotate or delete another server's database. %s, or name a database of server %s.",
+		f.ID, f.Name, where, f.Server, fix, f.Server)
+}
+
 // advice is the sentence that tells a person how to get past err.
 func (op operation) advice(err error) string {
 	var apiErr *panel.APIError
@@ -98,9 +114,12 @@ func (op operation) advice(err error) string {
 	var transport *panel.TransportError
 	var taken *panel.NameTakenError
 	var unconfirmed *panel.UnconfirmedCreateError
+	var foreign *panel.ForeignDatabaseError
 	switch {
 	case errors.As(err, &unconfirmed):
 		return op.unconfirmedAdvice(unconfirmed)
+	case errors.As(err, &foreign):
+		return foreignAdvice(foreign)
 	case panel.TransportCauseOf(err) == panel.CauseHostNotFound:
 		return "The host name in panel_url (or " + EnvPanelURL + ") does not exist: DNS has no record of it. " +
 			"Check panel_url for a typo; it is the address you open the panel at in a browser."

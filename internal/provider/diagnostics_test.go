@@ -78,11 +78,12 @@ func TestValidationErrorsNameTheAttribute(t *testing.T) {
 	err := &panel.APIError{StatusCode: 422, Errors: []panel.ErrorItem{
 		{Code: panel.CodeValidation, Detail: "The database must be at least 3 characters.", SourceField: "database", Rule: "min"},
 		{Code: panel.CodeValidation, Detail: "The remote format is invalid.", SourceField: "remote", Rule: "regex"},
+		{Code: panel.CodeValidation, Detail: "The selected Database Host Server ID is invalid.", SourceField: "host", Rule: "exists"},
 		{Code: panel.CodeValidation, Detail: "Something else.", SourceField: "other", Rule: "x"},
 	}}
 	var diags diag.Diagnostics
 	operation{summary: "Cannot create the database"}.addError(&diags, err)
-	if len(diags) != 3 {
+	if len(diags) != 4 {
 		t.Fatalf("diagnostics = %v", diags)
 	}
 	want := []struct {
@@ -91,7 +92,8 @@ func TestValidationErrorsNameTheAttribute(t *testing.T) {
 	}{
 		{path.Root("name"), `The panel refused name (rule "min"): The database must be at least 3 characters.`},
 		{path.Root("remote"), `The panel refused remote (rule "regex"): The remote format is invalid.`},
-		{path.Empty(), "The panel refused the request: Something else."},
+		{path.Root("database_host_id"), `The panel refused database_host_id (rule "exists"): The selected Database Host Server ID is invalid.`},
+		{path.Empty(), `The panel refused the request (field "other", rule "x"): Something else.`},
 	}
 	for i, w := range want {
 		withPath, ok := diags[i].(diag.DiagnosticWithPath)

@@ -78,6 +78,11 @@ func (r *serverDatabaseResource) ImportState(ctx context.Context, req resource.I
 		db = r.data.client.FindAnyForm(ctx, server, dbs, ref)
 	}
 	if db == nil {
+		if err := r.data.client.ForeignDatabase(ctx, server, ref); err != nil {
+			op := operation{summary: "Cannot import the database", server: server, permission: panel.PermissionRead}
+			op.addError(&resp.Diagnostics, err)
+			return
+		}
 		resp.Diagnostics.AddError("Cannot import the database", fmt.Sprintf(
 			"Server %s has no database with the %s %q. It has: %s.", server, what, ref, describeDatabases(dbs)))
 		return

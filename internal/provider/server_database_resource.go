@@ -379,6 +379,13 @@ func (r *serverDatabaseResource) Read(ctx context.Context, req resource.ReadRequ
 		db = panel.FindStoredName(dbs, state.DatabaseName.ValueString())
 	}
 	if db == nil {
+		if err := r.data.client.ForeignDatabase(ctx, server, state.ID.ValueString()); err != nil {
+			// Another server's database: never taken for a deleted one, which the plan would
+			// make again, nor read as this one.
+			op := operation{summary: "Cannot read the database", server: server, permission: panel.PermissionRead, timeout: "read", limit: limit}
+			op.addError(&resp.Diagnostics, err)
+			return
+		}
 		tflog.Info(ctx, "database no longer on the panel; removing it from state", map[string]any{"server": server, "database_id": state.ID.ValueString()})
 		resp.Diagnostics.AddWarning("Database deleted outside Terraform", fmt.Sprintf(
 			"Database %s (id %s) is no longer on server %s: it was deleted outside Terraform, and its data with it. It "+
