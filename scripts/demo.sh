@@ -407,6 +407,7 @@ tf apply -input=false -auto-approve -no-color
 note "database names: $("$terraform" -chdir="$work/config" output -json database_names)"
 note "usernames:      $("$terraform" -chdir="$work/config" output -json usernames)"
 note "host:           $("$terraform" -chdir="$work/config" output -raw host)"
+note "by name:        $("$terraform" -chdir="$work/config" output -raw server_found_by_name) (the pterodactyl_server data source placed the stats database)"
 before=$(fingerprint)
 note "game password:  (sensitive) fingerprint $before"
 if [ -n "$mariadb_dir" ]; then

@@ -301,6 +301,8 @@ The -seed file is JSON. Every field may be left out but "servers" and "keys":
       "internal_id": 12,            the number in database names (s12_app);
                                     default: one more than the highest so far
       "name": "minecraft",          default: "Server <internal_id>"
+      "description": "…",           default: none
+      "external_id": "billing-7",   for pterodactyl_server's external_id; default: none
       "database_limit": 5           how many databases the server may have; default: no limit
     }],
     "keys": [{
@@ -330,11 +332,14 @@ type SeedServer struct {
 	UUID          string `json:"uuid,omitempty"`
 	InternalID    int    `json:"internal_id,omitempty"`
 	Name          string `json:"name,omitempty"`
+	Description   string `json:"description,omitempty"`
+	ExternalID    string `json:"external_id,omitempty"`
 	DatabaseLimit *int   `json:"database_limit,omitempty"`
 }
 
 func (s SeedServer) server() paneltest.Server {
-	return paneltest.Server{Identifier: s.Identifier, UUID: s.UUID, InternalID: s.InternalID, Name: s.Name, DatabaseLimit: s.DatabaseLimit}
+	return paneltest.Server{Identifier: s.Identifier, UUID: s.UUID, InternalID: s.InternalID, Name: s.Name,
+		Description: s.Description, ExternalID: s.ExternalID, DatabaseLimit: s.DatabaseLimit}
 }
 
 // SeedKey is one API key of a seed: a client key with permissions on every server, a root

@@ -64,7 +64,7 @@ func TestHelpIsNotAnError(t *testing.T) {
 		t.Fatalf("-h: %v", err)
 	}
 	for _, want := range []string{"-flavor", "-seed", "-database-dsn", `"database_host"`, `"database_port"`, `"database_hosts"`, `"internal_id"`,
-		`"database_limit"`, `"description"`, `"permissions"`, `"root_admin"`, `"application"`, `"acl"`, `"user"`} {
+		`"database_limit"`, `"description"`, `"external_id"`, `"permissions"`, `"root_admin"`, `"application"`, `"acl"`, `"user"`} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("-h does not mention %s:\n%s", want, out.String())
 		}

@@ -21,6 +21,12 @@ variable "server_id" {
   default     = "1a7ce997"
 }
 
+variable "server_name" {
+  description = "The same server's name: the stats database finds its server by name."
+  type        = string
+  default     = "Demo Minecraft"
+}
+
 variable "rotation" {
   description = "Change this value to rotate the game database's password."
   type        = string
@@ -36,8 +42,14 @@ resource "pterodactyl_server_database" "game" {
   }
 }
 
+# The server found by its exact name, among the servers the key reaches; an error if none
+# or several have it.
+data "pterodactyl_server" "by_name" {
+  name = var.server_name
+}
+
 resource "pterodactyl_server_database" "stats" {
-  server_id = var.server_id
+  server_id = data.pterodactyl_server.by_name.identifier
   name      = "stats"
   remote    = "127.0.0.1"
 }
@@ -60,6 +72,11 @@ output "usernames" {
     game  = pterodactyl_server_database.game.username
     stats = pterodactyl_server_database.stats.username
   }
+}
+
+output "server_found_by_name" {
+  description = "The server the stats database is on, found by name."
+  value       = "${data.pterodactyl_server.by_name.name} is ${data.pterodactyl_server.by_name.identifier} (internal id ${data.pterodactyl_server.by_name.internal_id})"
 }
 
 output "host" {

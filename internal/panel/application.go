@@ -23,7 +23,7 @@ import (
 //   - reset-password answers 204 without the password: one GET reads it;
 //   - Pterodactyl looks a database up by id on every server, whatever server the path names:
 //     nothing is done to a database before it is known to be the server's (ownedID), and an
-//     answer about another server's database is taken for a 404.
+//     answer about another server's database is refused (*ForeignDatabaseError).
 
 // Server filters of the application API's server list. The panels spell the short
 // identifier's filter differently; refusing the other spelling is a 400 that names it.

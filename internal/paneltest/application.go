@@ -392,6 +392,7 @@ func (p *Panel) appServerItem(s *Server) fractalItem {
 		UUID:          s.UUID,
 		Identifier:    s.Identifier,
 		Name:          s.Name,
+		Description:   s.Description,
 		Status:        serverStatus(s.State),
 		Suspended:     s.State.Suspended,
 		Limits:        appServerLimits{Memory: 1024, Disk: 10240, IO: 500, CPU: 100, OOMDisabled: true},
@@ -439,7 +440,7 @@ func (p *Panel) writeAppServerList(w http.ResponseWriter, r *http.Request) *pane
 	}
 	var found []*Server
 	for _, s := range p.servers {
-		fields := map[string]string{"uuid": s.UUID, short: s.Identifier, "name": s.Name, "description": "", "image": p.serverImage()}
+		fields := map[string]string{"uuid": s.UUID, short: s.Identifier, "name": s.Name, "description": s.Description, "image": p.serverImage()}
 		if s.ExternalID != "" {
 			fields["external_id"] = s.ExternalID
 		}

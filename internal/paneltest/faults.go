@@ -22,7 +22,9 @@ const (
 	RouteRotatePassword Route = "rotate_password"
 	// RouteDeleteDatabase is DELETE …/databases/{database}.
 	RouteDeleteDatabase Route = "delete_database"
-	// RouteOther is anything else, including the single GET (405) and GET /api/client.
+	// RouteListServers is GET /api/client, the servers the key's user reaches.
+	RouteListServers Route = "list_servers"
+	// RouteOther is anything else, including the single GET (405) and GET /api/client/account.
 	RouteOther Route = "other"
 
 	// RouteAppListServers is GET /api/application/servers (filters, pages).

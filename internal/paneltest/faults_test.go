@@ -195,7 +195,7 @@ func TestRequestCounting(t *testing.T) {
 		c.c.do(c.method, c.path, nil)
 	}
 	want := map[Route]int{RouteListDatabases: 2, RouteCreateDatabase: 1, RouteRotatePassword: 1,
-		RouteDeleteDatabase: 1, RouteGetServer: 2, RouteOther: 3}
+		RouteDeleteDatabase: 1, RouteGetServer: 2, RouteListServers: 1, RouteOther: 2}
 	for rt, n := range want {
 		if got := f.p.Requests(rt); got != n {
 			t.Errorf("Requests(%s) = %d, want %d", rt, got, n)

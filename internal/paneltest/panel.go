@@ -356,10 +356,9 @@ func (p *Panel) dispatch(w http.ResponseWriter, r *http.Request, m match, body [
 		}
 		if m.ep == epAccount {
 			writeJSON(w, http.StatusOK, key.account())
-		} else {
-			p.writeServerList(w, r, key)
+			return nil
 		}
-		return nil
+		return p.writeServerList(w, r, key)
 	}
 	srv := p.findServer(m.server) // (6)
 	if srv == nil {

@@ -76,7 +76,7 @@ func matchRequest(r *http.Request, flavor Flavor) match {
 		return matchApplication(method, segs[2:], flavor)
 	}
 	if len(segs) == 2 && segs[0] == "api" && segs[1] == "client" {
-		return pick(method, match{ep: epListServers, route: RouteOther}, getOnly, "GET")
+		return pick(method, match{ep: epListServers, route: RouteListServers}, getOnly, "GET")
 	}
 	if len(segs) == 3 && segs[0] == "api" && segs[1] == "client" && segs[2] == "account" {
 		return pick(method, match{ep: epAccount, route: RouteOther}, getOnly, "GET")

@@ -21,8 +21,11 @@ type Server struct {
 	// Name is the display name; "Server {InternalID}" when empty.
 	Name string
 	// ExternalID is the external_id an admin may give a server, for the application API's
-	// GET /servers/external/{external_id}; empty is null.
+	// GET /servers/external/{external_id}; empty is null. The client API never shows it, but
+	// its filters match it.
 	ExternalID string
+	// Description is the server's description; empty by default.
+	Description string
 	// Node is the id of the node the server lives on; 0 means 1. See Options.Nodes.
 	Node int
 	// DatabaseLimit is feature_limits.databases: nil = unlimited; 0 = no databases allowed.
@@ -271,6 +274,7 @@ func (p *Panel) serverItem(s *Server, owner bool) serverObject {
 		Name:                   s.Name,
 		Node:                   fmt.Sprintf("Node %d", s.Node),
 		IsNodeUnderMaintenance: s.State.NodeMaintenance,
+		Description:            s.Description,
 		SFTPDetails:            sftp,
 		Limits:                 limits,
 		Invocation:             "java -Xms128M -jar server.jar",
@@ -334,9 +338,22 @@ type paginationLinks struct {
 // does not reach that way ("admin") or every server ("admin-all"); the admin types give a
 // user who is not a root admin an empty list, not an error (exchange 005). Pages of 50 by
 // default, per_page at most 100 (exchange 138), links that keep the query.
-func (p *Panel) writeServerList(w http.ResponseWriter, r *http.Request, k *keyRec) {
+func (p *Panel) writeServerList(w http.ResponseWriter, r *http.Request, k *keyRec) *panelError {
+	filters, e := queryFilters(r, "uuid", "name", "description", "external_id", "*")
+	if e != nil {
+		return e
+	}
+	multi := strings.TrimSpace(r.URL.Query().Get("filter[*]"))
+	delete(filters, "*")
 	var found []*Server
 	for _, s := range p.servers {
+		fields := map[string]string{"uuid": s.UUID, "name": s.Name, "description": s.Description}
+		if s.ExternalID != "" {
+			fields["external_id"] = s.ExternalID
+		}
+		if !filtersMatch(filters, fields) || multi != "" && !multiFieldMatch(s, multi) {
+			continue
+		}
 		_, member := k.servers[s.Identifier]
 		if _, ok := k.servers[s.UUID]; ok {
 			member = true
@@ -363,4 +380,15 @@ func (p *Panel) writeServerList(w http.ResponseWriter, r *http.Request, k *keyRe
 	}
 	out.Meta.Pagination = meta.Pagination
 	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// multiFieldMatch is the client API's filter[*] (MultiFieldServerFilter) for a value that is
+// not an address: the UUID exactly or as a prefix, the identifier, the external id exactly, or
+// a name that contains the value, in any case (the column's collation).
+func multiFieldMatch(s *Server, v string) bool {
+	lv := strings.ToLower(v)
+	return strings.EqualFold(s.UUID, v) || strings.HasPrefix(strings.ToLower(s.UUID), lv) ||
+		strings.EqualFold(s.Identifier, v) || s.ExternalID != "" && strings.EqualFold(s.ExternalID, v) ||
+		strings.Contains(strings.ToLower(s.Name), lv)
 }

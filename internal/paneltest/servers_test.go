@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"regexp"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -244,4 +246,43 @@ func TestListServersShowsVisibleOnly(t *testing.T) {
 	}
 	app := newClient(t, f.p, f.p.AddKey(Key{Application: true, RootAdmin: true}))
 	wantError(t, app.do("GET", "/api/client", nil), 403, "AccessDeniedHttpException", msgApplicationKey)
+}
+
+// The client server list's filters: partial and case-insensitive, filter[*] the
+// MultiFieldServerFilter's exact external id, identifier, UUID prefix or name part; an unknown
+// filter is a 400 that names the allowed ones.
+func TestListServersFilters(t *testing.T) {
+	f := setup(t, Options{})
+	admin := newClient(t, f.p, f.p.AddKey(Key{RootAdmin: true}))
+	a := f.p.AddServer(Server{Name: "mc-Lobby", ExternalID: "billing-7", Description: "the lobby"})
+	b := f.p.AddServer(Server{Name: "mc-lobby-2", ExternalID: "billing-70"})
+	c := f.p.AddServer(Server{Name: "billing-7 backup", ExternalID: "billing-71"})
+	names := func(query string) []string {
+		t.Helper()
+		var out []string
+		for _, it := range arr(t, admin.do("GET", "/api/client?type=admin-all&"+query, nil).object(t), "data") {
+			name, _ := at(t, []any{it}, 0, "attributes", "name").(string)
+			out = append(out, name)
+		}
+		return out
+	}
+	for query, want := range map[string][]string{
+		"filter[name]=LOBBY":                                   {a.Name, b.Name},
+		"filter[external_id]=billing-7":                        {a.Name, b.Name, c.Name},
+		"filter[description]=lobby":                            {a.Name},
+		"filter[name]=lobby,backup":                            {a.Name, b.Name, c.Name},
+		"filter[*]=billing-7":                                  {a.Name, c.Name},
+		"filter[*]=billing-7&filter[external_id]=billing-7":    {a.Name, c.Name},
+		"filter[*]=" + b.UUID[:4]:                              {b.Name},
+		"filter[*]=" + strings.ToUpper(b.Identifier):           {b.Name},
+		"filter[name]=nothing":                                 nil,
+		"filter[name]=%25":                                     nil,
+		"filter[external_id]=billing-7&filter[name]=mc-lobby-": {b.Name},
+	} {
+		if got := names(query); !slices.Equal(got, want) {
+			t.Errorf("%s lists %q, want %q", query, got, want)
+		}
+	}
+	wantError(t, admin.do("GET", "/api/client?filter[image]=x", nil), 400, "InvalidFilterQuery",
+		"Requested filter(s) `image` are not allowed. Allowed filter(s) are `uuid, name, description, external_id, *`.")
 }

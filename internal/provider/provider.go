@@ -464,7 +464,8 @@ func (p *pterodactylProvider) Resources(context.Context) []func() resource.Resou
 }
 
 func (p *pterodactylProvider) DataSources(context.Context) []func() datasource.DataSource {
-	return []func() datasource.DataSource{newServerDatabasesDataSource, newServerDatabaseDataSource, newDatabaseHostsDataSource}
+	return []func() datasource.DataSource{newServerDatabasesDataSource, newServerDatabaseDataSource, newDatabaseHostsDataSource,
+		newServersDataSource, newServerDataSource}
 }
 
 // EphemeralResources need Terraform 1.10 or later; older versions never ask for them.
