@@ -135,15 +135,15 @@ func (p *Panel) dispatchApplication(w http.ResponseWriter, r *http.Request, m ma
 	}
 	switch m.ep {
 	case epAppListServers:
-		return p.writeAppServerList(w, r)
+		return p.writeAppServerList(w, r, in, key)
 	case epAppGetServer:
-		writeJSON(w, http.StatusOK, p.appServerItem(srv))
+		writeJSON(w, http.StatusOK, p.appServerItem(srv, in, key))
 	case epAppGetServerExternal:
 		i := slices.IndexFunc(p.servers, func(s *Server) bool { return s.ExternalID != "" && s.ExternalID == m.server })
 		if i < 0 {
 			return errNotFound(msgModelNotFound)
 		}
-		writeJSON(w, http.StatusOK, p.appServerItem(p.servers[i]))
+		writeJSON(w, http.StatusOK, p.appServerItem(p.servers[i], in, key))
 	case epAppListDatabases:
 		out := fractalList{Object: "list", Data: []fractalItem{}}
 		for _, d := range p.serverDatabases(srv) {
@@ -355,6 +355,8 @@ type appServerAttributes struct {
 	Container     appContainer    `json:"container"`
 	UpdatedAt     string          `json:"updated_at"`
 	CreatedAt     string          `json:"created_at"`
+	// Relationships are the includes asked for; Fractal puts them inside the attributes.
+	Relationships map[string]any `json:"relationships,omitempty"`
 }
 
 type appServerLimits struct {
@@ -385,8 +387,12 @@ func (p *Panel) serverImage() string {
 
 // appServerItem renders a server for the application API. What the fake does not model
 // (owner, egg, allocation, resources) has fixed plausible values; servers date from the
-// panel's start.
-func (p *Panel) appServerItem(s *Server) fractalItem {
+// panel's start. Of its includes the fake serves databases (ServerTransformer::
+// includeDatabases), with the databases' own password and host includes asked for as
+// databases.password and databases.host: a list of objects named "databases" (not
+// "server_database"; recorded exchange 099), or a null resource for a key that may not read
+// server databases. Unknown includes are ignored, as the panel ignores them (exchange 137).
+func (p *Panel) appServerItem(s *Server, in map[string]any, key *keyRec) fractalItem {
 	a := appServerAttributes{
 		ID:            s.InternalID,
 		UUID:          s.UUID,
@@ -419,7 +425,38 @@ func (p *Panel) appServerItem(s *Server) fractalItem {
 		nest := 1
 		a.Nest = &nest
 	}
+	if nested, ok := nestedIncludes(in, "databases"); ok {
+		var dbs any = fractalItem{Object: "null_resource"}
+		if key.allows(ACLResourcesOf(p.opts.Flavor).ServerDatabases, ACLRead) {
+			list := fractalList{Object: "list", Data: []fractalItem{}}
+			for _, d := range p.serverDatabases(s) {
+				item := p.appDatabaseItem(d, map[string]any{"include": nested}, key, false)
+				item.Object = "databases"
+				list.Data = append(list.Data, item)
+			}
+			dbs = list
+		}
+		a.Relationships = map[string]any{"databases": dbs}
+	}
 	return fractalItem{Object: "server", Attributes: a}
+}
+
+// nestedIncludes reports whether ?include asks for name, alone or through one of its own
+// includes (name.x, which Fractal takes as name too), and returns those as a list.
+func nestedIncludes(in map[string]any, name string) ([]any, bool) {
+	raw, _ := in["include"].(string)
+	var nested []any
+	asked := false
+	for part := range strings.SplitSeq(raw, ",") {
+		part = strings.TrimSpace(part)
+		if part == name {
+			asked = true
+		} else if rest, ok := strings.CutPrefix(part, name+"."); ok {
+			asked = true
+			nested = append(nested, rest)
+		}
+	}
+	return nested, asked
 }
 
 // shortIDFilter is the filter on the 8-character identifier: the column's name on each panel.
@@ -432,7 +469,7 @@ func (p *Panel) shortIDFilter() string {
 
 // writeAppServerList answers GET /api/application/servers: every server in id order, filtered
 // and paginated 50 to a page.
-func (p *Panel) writeAppServerList(w http.ResponseWriter, r *http.Request) *panelError {
+func (p *Panel) writeAppServerList(w http.ResponseWriter, r *http.Request, in map[string]any, key *keyRec) *panelError {
 	short := p.shortIDFilter()
 	filters, e := queryFilters(r, "uuid", short, "name", "description", "image", "external_id")
 	if e != nil {
@@ -452,7 +489,7 @@ func (p *Panel) writeAppServerList(w http.ResponseWriter, r *http.Request) *pane
 	from, to, meta := paginate(r, len(found), 50)
 	out := fractalList{Object: "list", Data: []fractalItem{}, Meta: &meta}
 	for _, s := range found[from:to] {
-		out.Data = append(out.Data, p.appServerItem(s))
+		out.Data = append(out.Data, p.appServerItem(s, in, key))
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil

@@ -646,3 +646,63 @@ func TestAppQueryIsNotTheBody(t *testing.T) {
 		t.Fatalf("include in the body: password %q", pw)
 	}
 }
+
+// The server list's databases include: each server's databases as objects named
+// "databases", with their own password and host includes; a null resource, never an empty
+// list, for a key that may not read server databases; the uuid filter partial and OR-ed by
+// commas, so that short identifiers find their servers.
+func TestAppServerListIncludesDatabases(t *testing.T) {
+	for _, fl := range flavors {
+		t.Run(string(fl), func(t *testing.T) {
+			f := setupApp(t, Options{Flavor: fl})
+			other := f.p.AddServer(Server{})
+			f.p.AddServer(Server{})
+			made := f.p.AddDatabase(f.srv.Identifier, "app", "%")
+			q := url.Values{"filter[uuid]": {f.srv.Identifier + "," + strings.ToUpper(other.UUID)},
+				"include": {"databases.password,databases.host"}, "per_page": {"100"}}
+			o := f.app.do("GET", appServersPath+"?"+q.Encode(), nil).object(t)
+			data := arr(t, o, "data")
+			if len(data) != 2 {
+				t.Fatalf("%d servers for two OR-ed uuid filters, want 2", len(data))
+			}
+			dbs := obj(t, asMap(t, data[0]), "attributes", "relationships", "databases")
+			list := arr(t, dbs, "data")
+			if dbs["object"] != "list" || len(list) != 1 {
+				t.Fatalf("databases = %v", dbs)
+			}
+			db := asMap(t, list[0])
+			a := obj(t, db, "attributes")
+			rel := obj(t, a, "relationships")
+			if db["object"] != "databases" || a["database"] != made.Name || obj(t, rel, "password", "attributes")["password"] != made.Password ||
+				obj(t, rel, "host")["object"] != "database_host" || a["max_connections"] != json.Number("0") {
+				t.Fatalf("database = %v", db)
+			}
+			if empty := obj(t, asMap(t, data[1]), "attributes", "relationships", "databases"); len(arr(t, empty, "data")) != 0 {
+				t.Fatalf("the other server's databases = %v", empty)
+			}
+			// Without the nested includes, no relationships on the databases.
+			o = f.app.do("GET", appServersPath+"?include=databases&filter[uuid]="+f.srv.Identifier, nil).object(t)
+			first := asMap(t, arr(t, obj(t, asMap(t, arr(t, o, "data")[0]), "attributes", "relationships", "databases"), "data")[0])
+			if _, ok := obj(t, first, "attributes")["relationships"]; ok {
+				t.Fatalf("include=databases gave the databases relationships: %v", first)
+			}
+			// A key without server database read gets a null resource.
+			res := ACLResourcesOf(fl)
+			serversOnly := newClient(t, f.p, f.p.AddKey(Key{Application: true, ACL: map[string]int{res.Servers: ACLRead}}))
+			o = serversOnly.do("GET", appServersPath+"?include=databases&filter[uuid]="+f.srv.Identifier, nil).object(t)
+			null := obj(t, asMap(t, arr(t, o, "data")[0]), "attributes", "relationships", "databases")
+			if null["object"] != "null_resource" || null["attributes"] != nil {
+				t.Fatalf("databases for a key without server database read = %v, want a null resource", null)
+			}
+		})
+	}
+}
+
+func asMap(t *testing.T, v any) map[string]any {
+	t.Helper()
+	m, ok := v.(map[string]any)
+	if !ok {
+		t.Fatalf("%v is not a JSON object", v)
+	}
+	return m
+}
