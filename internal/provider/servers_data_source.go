@@ -248,7 +248,9 @@ func (d *serverDataSource) Schema(_ context.Context, _ datasource.SchemaRequest,
 	attrs := serverAttributes(false)
 	attrs["identifier"] = schema.StringAttribute{
 		MarkdownDescription: "The server's 8-character identifier or its full UUID, in any case. Exactly one of " +
-			"`identifier`, `name` and `external_id`. Once read, the 8-character identifier.",
+			"`identifier`, `name` and `external_id`. Once read, the 8-character identifier. Like the others, it is " +
+			"looked for among the servers `scope` lists: a root admin's client key finds a server it neither owns " +
+			"nor shares with `scope = \"admin-all\"`.",
 		Optional: true, Computed: true,
 		Validators: []validator.String{serverIDValidator{}},
 	}

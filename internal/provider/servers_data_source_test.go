@@ -204,7 +204,7 @@ data "pterodactyl_servers" "x" {
 func TestServersDataSource_scope(t *testing.T) {
 	eachFlavor(t, func(t *testing.T, p *testPanel) {
 		shared := p.AddServer(paneltest.Server{Name: "shared"})
-		p.AddServer(paneltest.Server{Name: "elsewhere"})
+		elsewhere := p.AddServer(paneltest.Server{Name: "elsewhere"})
 		user := p.AddKey(paneltest.Key{Servers: map[string][]string{p.server.Identifier: {"*"}, shared.Identifier: {"database.read"}}})
 		admin := p.AddKey(paneltest.Key{RootAdmin: true, Servers: map[string][]string{p.server.Identifier: {"*"}}})
 		size := func(name string, n int) statecheck.StateCheck {
@@ -231,7 +231,20 @@ data "pterodactyl_servers" "all" {
 					ExpectError: errorRE(`value must be one of`),
 				},
 				{Config: p.providerBlock(user) + body, ConfigStateChecks: []statecheck.StateCheck{size("accessible", 2), size("owner", 1), size("all", 0)}},
-				{Config: p.providerBlock(admin) + body, ConfigStateChecks: []statecheck.StateCheck{size("accessible", 1), size("owner", 1), size("all", 3)}},
+				{
+					// A root admin finds a server it neither owns nor shares only among every server.
+					Config:      p.providerBlock(admin) + `data "pterodactyl_server" "x" { identifier = "` + elsewhere.Identifier + `" }`,
+					ExpectError: errorRE("Server not found"),
+				},
+				{
+					Config: p.providerBlock(admin) + body + `
+data "pterodactyl_server" "elsewhere" {
+  identifier = "` + elsewhere.UUID + `"
+  scope      = "admin-all"
+}`,
+					ConfigStateChecks: []statecheck.StateCheck{size("accessible", 1), size("owner", 1), size("all", 3),
+						statecheck.ExpectKnownValue("data.pterodactyl_server.elsewhere", tfjsonpath.New("name"), knownvalue.StringExact("elsewhere"))},
+				},
 			},
 		})
 
