@@ -82,6 +82,7 @@ var mutations = []mutation{
 	{"L4 listed servers not kept", "internal/panel/serverlist.go", "\t\t\tcl.record.keepServer(s.Identifier, s.clone())\n", "", "./internal/panel/", "TestListedServersAreKept"},
 	{"L4p listed servers not kept (provider)", "internal/panel/serverlist.go", "\t\t\tcl.record.keepServer(s.Identifier, s.clone())\n", "", "./internal/provider/", "TestServersDataSource_forEachAndItsRequests"},
 	{"L5p several servers of a name taken", "internal/provider/servers_data_source.go", "\tcase len(found) > 1:", "\tcase false:", "./internal/provider/", "TestServerDataSource_exactMatches"},
+	{"W1p a create limit's wait not warned of", "internal/provider/server_database_plan.go", "\tif n <= limit {\n\t\treturn\n\t}", "\tif true {\n\t\treturn\n\t}", "./internal/provider/", "TestServerDatabase_planWarnsOfTheCreateLimitsWait"},
 	{"A4 pacer shared between APIs", "internal/panel/pace.go", "func (cl *conn) pacer(a api) *pacer { return &cl.pace[a] }", "func (cl *conn) pacer(a api) *pacer { return &cl.pace[clientAPI] }", "./internal/panel/", "TestEachAPIHasItsOwnRateWindow"},
 	{"A5 server resolved by partial match", "internal/panel/application.go", "\t\tif strings.EqualFold(got, want) {", "\t\tif strings.Contains(strings.ToLower(got), want) {", "./internal/panel/", "TestServerIsMatchedExactly"},
 	{"A6 host delete pre-check removed", "internal/panel/hosts.go", "if n := len(r.Databases.Data); n > 0 {", "if n := len(r.Databases.Data); false && n > 0 {", "./internal/panel/", "TestHostInUseIsNotDeleted"},

@@ -384,3 +384,29 @@ func headerInt(h http.Header, name string) (int, bool) {
 	n, err := strconv.Atoi(v)
 	return n, err == nil
 }
+
+// CreateLimit is the database create limit of the server on the client API, per minute: as
+// a refused create told it, else the panel's default where the client knows it (Pelican's,
+// DefaultCreateLimit). learned says which; 0 when the client knows of none (a Pterodactyl
+// panel whose creates were never refused: 1.11 has no limit, 1.12 and later the default).
+func (cl *Client) CreateLimit(server string) (perMinute int, learned bool) {
+	p := cl.pacer(clientAPI)
+	p.mu.Lock()
+	w := p.creates[serverKey(server)]
+	limit := 0
+	if w != nil {
+		limit = w.limit
+	}
+	p.mu.Unlock()
+	switch {
+	case limit > 0:
+		return limit, true
+	case cl.Flavor() == Pelican:
+		return DefaultCreateLimit, false
+	}
+	return 0, false
+}
+
+// DefaultCreateLimit is the create limit per server and minute of Pelican and of
+// Pterodactyl 1.12 and later (ResourceLimit::DatabaseCreate), unless configured otherwise.
+const DefaultCreateLimit = 2

@@ -2,6 +2,8 @@ package provider
 
 import (
 	"fmt"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -69,4 +71,47 @@ func databaseAddresses(n int) []string {
 		out[i] = fmt.Sprintf("pterodactyl_server_database.db.%d", i)
 	}
 	return out
+}
+
+// A plan that creates more databases on one server than the panel lets through in a minute
+// says so, with the wait, rather than leave a silent "Still creating…": Pelican's default
+// limit, Pterodactyl 1.12's (which a 1.11 panel does not have, and the API does not tell the
+// version). Two creates, within the limit, plan without it.
+func TestServerDatabase_planWarnsOfTheCreateLimitsWait(t *testing.T) {
+	eachFlavor(t, func(t *testing.T, p *testPanel) {
+		secrets := newPanelSecrets(p)
+		w := newCLIWorkdir(t, p, secrets)
+		config := func(n int) string {
+			return cliTerraformBlock + fmt.Sprintf(`
+resource "pterodactyl_server_database" "db" {
+  count     = %d
+  server_id = "%s"
+  name      = "db${count.index}"
+}
+`, n, p.server.Identifier)
+		}
+		w.write("main.tf", config(5))
+		w.run("init", "-input=false", "-no-color")
+		out := w.run("plan", "-input=false", "-no-color")
+		says := map[paneltest.Flavor]string{
+			paneltest.Pelican:     "Pelican allows 2 database creates a minute per server",
+			paneltest.Pterodactyl: "Pterodactyl 1.12 and later allow 2 database creates a minute per server (1.11 has no such limit)",
+		}[p.Flavor()]
+		// One warning per create past the limit; Terraform shows one of them, whichever it sorts
+		// first, and counts the others. Each tells the creates planned when it was made.
+		shown := regexp.MustCompile(`This\s+plan\s+creates\s+at\s+least\s+([345])\s+databases\s+on\s+server\s+` + p.server.Identifier + `:`).FindStringSubmatch(out)
+		wait := map[string]string{"3": "1 minute", "4": "1 minute", "5": "2 minutes"}
+		if shown == nil || !matches(out, "Warning: Creates will wait for the panel's limit", says,
+			"so the apply takes at least about "+wait[shown[1]], "(and 2 more similar warnings elsewhere)") {
+			t.Errorf("the plan of 5 creates on one server gave no wait warning:\n%s", secrets.redact(out))
+		}
+		w.write("main.tf", config(2))
+		if out := w.run("plan", "-input=false", "-no-color"); strings.Contains(out, "Creates will wait") {
+			t.Errorf("the plan of 2 creates warned of a wait:\n%s", secrets.redact(out))
+		}
+		if n := p.Requests(paneltest.RouteCreateDatabase); n != 0 {
+			t.Errorf("a plan sent %d creates", n)
+		}
+		w.checkOutput()
+	})
 }

@@ -92,6 +92,28 @@ type providerData struct {
 	held     map[idOnServer]bool
 	released map[nameOnServer]string
 	owned    map[idOnServer]bool
+	// creates are the databases this walk plans to create through the client API, whose
+	// creates the panel may throttle per server.
+	creates map[nameOnServer]bool
+}
+
+// countCreate records that this walk plans to create name on server through the client API,
+// and returns how many it plans on that server so far.
+func (d *providerData) countCreate(server, name string) int {
+	k := nameKey(server, name)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.creates == nil {
+		d.creates = map[nameOnServer]bool{}
+	}
+	d.creates[k] = true
+	n := 0
+	for c := range d.creates {
+		if c.server == k.server {
+			n++
+		}
+	}
+	return n
 }
 
 type nameOnServer struct{ server, name string }

@@ -185,7 +185,47 @@ func (r *serverDatabaseResource) planCreate(ctx context.Context, plan *serverDat
 	if srv.DatabaseLimit != nil {
 		r.planLimit(ctx, server, *srv.DatabaseLimit, resp)
 	}
+	if plan.DatabaseHostID.IsNull() {
+		r.planCreateWait(server, name, resp)
+	}
 	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("database_name"), stored)...)
+}
+
+// planCreateWait warns when this plan creates more databases on the server, through the
+// client API, than the panel lets through in one minute: the apply then waits for the panel's
+// windows ("Still creating…"), which the warning explains and times. Each create past the
+// limit warns with the count planned so far; Terraform shows the first and counts the others.
+func (r *serverDatabaseResource) planCreateWait(server, name string, resp *resource.ModifyPlanResponse) {
+	n := r.data.countCreate(server, name)
+	limit, learned := r.data.client.CreateLimit(server)
+	panelSays := fmt.Sprintf("the panel allows %d database creates a minute on this server", limit)
+	switch {
+	case learned:
+	case limit > 0:
+		panelSays = fmt.Sprintf("Pelican allows %d database creates a minute per server (unless configured otherwise)", limit)
+	default:
+		// Pterodactyl: 1.12 and later throttle creates, 1.11 does not, and the API does not
+		// tell the version.
+		limit = panel.DefaultCreateLimit
+		panelSays = fmt.Sprintf("Pterodactyl 1.12 and later allow %d database creates a minute per server (1.11 has no "+
+			"such limit)", limit)
+	}
+	if n <= limit {
+		return
+	}
+	minutes := (n+limit-1)/limit - 1
+	resp.Diagnostics.AddAttributeWarning(path.Root("server_id"), "Creates will wait for the panel's limit", fmt.Sprintf(
+		"This plan creates at least %d databases on server %s: %s, so the apply takes at least about %s while "+
+			"Terraform says \"Still creating…\". Nothing fails and nothing is sent twice: the provider waits for each "+
+			"minute's window. Keep the create timeout (10 minutes by default) above the wait.",
+		n, server, panelSays, pluralMinutes(minutes)))
+}
+
+func pluralMinutes(n int) string {
+	if n == 1 {
+		return "1 minute"
+	}
+	return fmt.Sprintf("%d minutes", n)
 }
 
 // planHostOfExisting checks a database_host_id given to a database whose host state does not
