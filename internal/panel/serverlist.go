@@ -2,6 +2,7 @@ package panel
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -74,23 +75,7 @@ var maxServerPages = 1000
 // clientServerList is GET /api/client's page.
 type clientServerList struct {
 	Data []struct {
-		Attributes struct {
-			ServerOwner   bool   `json:"server_owner"`
-			Identifier    string `json:"identifier"`
-			InternalID    int    `json:"internal_id"`
-			UUID          string `json:"uuid"`
-			Name          string `json:"name"`
-			Node          string `json:"node"`
-			Description   string `json:"description"`
-			Status        string `json:"status"`
-			IsSuspended   bool   `json:"is_suspended"`
-			IsInstalling  bool   `json:"is_installing"`
-			IsTransfering bool   `json:"is_transferring"`
-			IsMaintenance bool   `json:"is_node_under_maintenance"`
-			FeatureLimits struct {
-				Databases *int `json:"databases"`
-			} `json:"feature_limits"`
-		} `json:"attributes"`
+		Attributes clientServerAttributes `json:"attributes"`
 	} `json:"data"`
 	Meta listPagination `json:"meta"`
 }
@@ -117,7 +102,7 @@ func (cl *Client) ListServers(ctx context.Context, q ServerQuery) (*ServerList, 
 }
 
 func (cl *Client) listClientServers(ctx context.Context, q ServerQuery) (*ServerList, error) {
-	query := url.Values{"per_page": {strconv.Itoa(serverPage)}}
+	query := serverFilters(q)
 	switch q.Scope {
 	case "", ScopeAccessible:
 	case ScopeOwner, ScopeAdminAll:
@@ -125,46 +110,26 @@ func (cl *Client) listClientServers(ctx context.Context, q ServerQuery) (*Server
 	default:
 		return nil, fmt.Errorf("list servers: unknown scope %q", q.Scope)
 	}
-	// The narrowest filter the panel takes: an exact name or part of one is a name filter;
-	// an external id is filter[external_id] (partial) with filter[*], which matches an exact
-	// external id, or a name containing the value, or a UUID starting with it.
-	switch {
-	case q.Name != "":
-		query.Set("filter[name]", q.Name)
-	case q.NameContains != "":
-		query.Set("filter[name]", q.NameContains)
-	}
 	if q.ExternalID != "" {
-		query.Set("filter[external_id]", q.ExternalID)
+		// filter[external_id] is partial; filter[*] matches an exact external id, or a name
+		// containing the value, or a UUID starting with it. Both must hold.
 		query.Set("filter[*]", q.ExternalID)
 	}
-	if q.Identifier != "" {
-		query.Set("filter[uuid]", strings.ToLower(q.Identifier)) // an identifier is the UUID's start
-	}
 	out := &ServerList{}
-	for page := 1; ; page++ {
-		if page > maxServerPages {
-			return nil, fmt.Errorf("list servers: the panel has more than %d pages of servers; give name or "+
-				"external_id to narrow the list", maxServerPages)
-		}
-		query.Set("page", strconv.Itoa(page))
+	err := cl.eachServerPage(ctx, clientAPI, "", query, out, func(raw json.RawMessage) (listPagination, int, error) {
 		var list clientServerList
-		if _, err := cl.do(ctx, call{op: "list servers", method: http.MethodGet, path: "", query: query}, &list); err != nil {
-			return nil, err
+		if err := json.Unmarshal(raw, &list); err != nil {
+			return listPagination{}, 0, err
 		}
-		out.Requests++
 		for i := range list.Data {
 			a := &list.Data[i].Attributes
-			s := ServerInfo{Server: Server{
-				Identifier: a.Identifier, UUID: a.UUID, InternalID: a.InternalID, Name: a.Name,
-				DatabaseLimit: a.FeatureLimits.Databases, Status: a.Status, Suspended: a.IsSuspended,
-				Installing: a.IsInstalling, Transferring: a.IsTransfering, NodeUnderMaintenance: a.IsMaintenance,
-			}, Description: a.Description, Node: a.Node}
+			var perms []string
 			if a.ServerOwner || q.Scope == ScopeAdminAll {
 				// The owner and a root admin hold every permission ("*"); a subuser's are
 				// not in the list.
-				s.Permissions = []string{"*"}
+				perms = []string{"*"}
 			}
+			s := ServerInfo{Server: *a.server(perms), Description: a.Description, Node: a.Node}
 			if !nameMatches(q, &s.Server) {
 				continue
 			}
@@ -174,9 +139,10 @@ func (cl *Client) listClientServers(ctx context.Context, q ServerQuery) (*Server
 			}
 			out.Servers = append(out.Servers, s)
 		}
-		if p := list.Meta.Pagination; len(list.Data) == 0 || p.CurrentPage >= p.TotalPages {
-			break
-		}
+		return list.Meta, len(list.Data), nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if len(out.Servers)+len(out.Unsure) == 0 && q.Scope == ScopeAdminAll {
 		admin, err := cl.rootAdmin(ctx)
@@ -187,6 +153,25 @@ func (cl *Client) listClientServers(ctx context.Context, q ServerQuery) (*Server
 	}
 	cl.keepListed(out.Servers)
 	return out, nil
+}
+
+// serverFilters are the narrowest filters both APIs' server lists take for q, all partial:
+// the name (exact or a part of it), the external id, the UUID (an identifier is its start).
+func serverFilters(q ServerQuery) url.Values {
+	query := url.Values{"per_page": {strconv.Itoa(serverPage)}}
+	switch {
+	case q.Name != "":
+		query.Set("filter[name]", q.Name)
+	case q.NameContains != "":
+		query.Set("filter[name]", q.NameContains)
+	}
+	if q.ExternalID != "" {
+		query.Set("filter[external_id]", q.ExternalID)
+	}
+	if q.Identifier != "" {
+		query.Set("filter[uuid]", strings.ToLower(q.Identifier))
+	}
+	return query
 }
 
 // filterStarMatches reports whether filter[*]=v matches s other than by its external id: by
@@ -237,32 +222,13 @@ type appServerPage struct {
 }
 
 func (cl *Client) listAppServers(ctx context.Context, q ServerQuery) (*ServerList, error) {
-	query := url.Values{"per_page": {strconv.Itoa(serverPage)}}
-	switch {
-	case q.Name != "":
-		query.Set("filter[name]", q.Name)
-	case q.NameContains != "":
-		query.Set("filter[name]", q.NameContains)
-	}
-	if q.ExternalID != "" {
-		query.Set("filter[external_id]", q.ExternalID)
-	}
-	if q.Identifier != "" {
-		query.Set("filter[uuid]", strings.ToLower(q.Identifier))
-	}
+	query := serverFilters(q)
 	out := &ServerList{}
-	for page := 1; ; page++ {
-		if page > maxServerPages {
-			return nil, fmt.Errorf("list servers: the panel has more than %d pages of servers; give name or "+
-				"external_id to narrow the list", maxServerPages)
-		}
-		query.Set("page", strconv.Itoa(page))
+	err := cl.eachServerPage(ctx, applicationAPI, "/servers", query, out, func(raw json.RawMessage) (listPagination, int, error) {
 		var list appServerPage
-		if _, err := cl.do(ctx, call{op: "list servers", api: applicationAPI, method: http.MethodGet, path: "/servers",
-			query: query}, &list); err != nil {
-			return nil, err
+		if err := json.Unmarshal(raw, &list); err != nil {
+			return listPagination{}, 0, err
 		}
-		out.Requests++
 		for i := range list.Data {
 			a := &list.Data[i].Attributes
 			s := ServerInfo{Server: *a.toServer(), Description: a.Description, Node: strconv.Itoa(a.Node), ExternalIDKnown: true}
@@ -274,12 +240,40 @@ func (cl *Client) listAppServers(ctx context.Context, q ServerQuery) (*ServerLis
 			}
 			out.Servers = append(out.Servers, s)
 		}
-		if p := list.Meta.Pagination; len(list.Data) == 0 || p.CurrentPage >= p.TotalPages {
-			break
-		}
+		return list.Meta, len(list.Data), nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	cl.keepListed(out.Servers)
 	return out, nil
+}
+
+// eachServerPage reads the server list of an API page by page, building each page's URL from
+// query (never from links.next, which the application API strips of every filter), and hands
+// each page's body to read, which returns the page's pagination and how many servers it held.
+// It stops after the last page, and refuses a list longer than maxServerPages.
+func (cl *Client) eachServerPage(ctx context.Context, a api, path string, query url.Values, out *ServerList,
+	read func(json.RawMessage) (listPagination, int, error)) error {
+	for page := 1; ; page++ {
+		if page > maxServerPages {
+			return fmt.Errorf("list servers: the panel has more than %d pages of servers; give name or "+
+				"external_id to narrow the list", maxServerPages)
+		}
+		query.Set("page", strconv.Itoa(page))
+		var raw json.RawMessage
+		if _, err := cl.do(ctx, call{op: "list servers", api: a, method: http.MethodGet, path: path, query: query}, &raw); err != nil {
+			return err
+		}
+		out.Requests++
+		meta, n, err := read(raw)
+		if err != nil {
+			return fmt.Errorf("list servers: %w", err)
+		}
+		if p := meta.Pagination; n == 0 || p.CurrentPage >= p.TotalPages {
+			return nil
+		}
+	}
 }
 
 // keepListed keeps the listed servers whose permissions are known as server reads.
