@@ -79,6 +79,12 @@ type Fault struct {
 	// Latency is slept before handling, respecting the request context: a request whose
 	// client gives up during it is dropped unhandled.
 	Latency time.Duration
+	// Arrived, when not nil, receives one value (a blocking send) from each request using the
+	// fault as it arrives, before its latency; GaveUp one from each whose client gave up
+	// during the latency. Tests use them to know that a request is in flight, and that it
+	// stopped.
+	Arrived chan<- struct{}
+	GaveUp  chan<- struct{}
 
 	// HostLatency, HostHold and OnHost are meaningful for RouteCreateDatabase and
 	// RouteAppCreateDatabase only, and only for a create that passes every check (auth,
@@ -138,6 +144,19 @@ func (p *Panel) TotalRequests() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.total
+}
+
+// RequestCounts returns every route that received a request, with its count.
+func (p *Panel) RequestCounts() map[Route]int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make(map[Route]int, len(p.counts))
+	for r, n := range p.counts {
+		if n > 0 {
+			out[r] = n
+		}
+	}
+	return out
 }
 
 // ResetCounts zeroes the request counters.

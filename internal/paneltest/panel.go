@@ -288,7 +288,13 @@ func (p *Panel) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	// latency below (it only watches the connection once the body is consumed), and keeps
 	// slow uploads from stalling the panel while it holds its lock.
 	body, _ := io.ReadAll(io.LimitReader(r.Body, maxBody))
+	if f.Arrived != nil {
+		f.Arrived <- struct{}{}
+	}
 	if !sleepContext(r.Context(), f.Latency) {
+		if f.GaveUp != nil {
+			f.GaveUp <- struct{}{}
+		}
 		return // the client gave up; nobody is left to answer
 	}
 	switch {
