@@ -84,6 +84,12 @@ func (f *appFake) client(key string) (*Client, *sleepRecorder, *recordingLogger)
 	return handlerClient(f.t, f.serve, func(cfg *Config) { cfg.APIKey = key })
 }
 
+// unswept makes c read each server alone, as on a panel too big to sweep (sweep.go): for the
+// tests of that path.
+func unswept(c *Client) {
+	c.record.sweeps.tooBig = true
+}
+
 func hashidOf(id int) string { return fmt.Sprintf("Hx%06d", id) }
 
 // addDB adds a database on host 1, open to every remote, and returns its numeric id.
@@ -243,7 +249,17 @@ func (f *appFake) listServers(w http.ResponseWriter, r *http.Request) {
 		allowed = []string{"uuid", "uuid_short", "name", "external_id"}
 	}
 	var items []string
-	for key, vals := range r.URL.Query() {
+	query := r.URL.Query()
+	withDatabases := slices.Contains(f.includes(r), "databases.password")
+	for _, key := range []string{"include", "page", "per_page"} {
+		query.Del(key)
+	}
+	if len(query) == 0 { // a sweep: every server, with its databases
+		for _, s := range f.servers {
+			items = append(items, f.serverJSON(s, withDatabases))
+		}
+	}
+	for key, vals := range query {
 		filter := strings.TrimSuffix(strings.TrimPrefix(key, "filter["), "]")
 		if !slices.Contains(allowed, filter) {
 			fakeError(w, 400, "InvalidFilterQuery", fmt.Sprintf("Requested filter(s) `%s` are not allowed. Allowed filter(s) are `%s`.",
@@ -256,15 +272,34 @@ func (f *appFake) listServers(w http.ResponseWriter, r *http.Request) {
 				field = s.identifier
 			}
 			if strings.Contains(strings.ToLower(field), strings.ToLower(vals[0])) {
-				status := "null"
-				items = append(items, fmt.Sprintf(`{"object":"server","attributes":{"id":%d,"uuid":%q,"identifier":%q,"name":"srv",`+
-					`"status":%s,"suspended":false,"feature_limits":{"databases":%s,"allocations":0,"backups":0}}}`,
-					s.id, s.uuid, s.identifier, status, jsonInt(s.limit)))
+				items = append(items, f.serverJSON(s, withDatabases))
 			}
 		}
 	}
 	writeJSON(w, 200, `{"object":"list","data":[`+strings.Join(items, ",")+`],"meta":{"pagination":{"total":`+
 		strconv.Itoa(len(items))+`,"current_page":1,"total_pages":1}}}`)
+}
+
+// serverJSON is a server of the application API's list, with its databases (and their
+// passwords and hosts) when asked for. f.mu is held.
+func (f *appFake) serverJSON(s appFakeServer, withDatabases bool) string {
+	rels := ""
+	if withDatabases {
+		dbs := `{"object":"null_resource","attributes":null}`
+		if !f.noDatabaseRead {
+			var items []string
+			for _, d := range f.dbs {
+				if d.server == s.id {
+					items = append(items, strings.Replace(f.dbJSON(d, []string{"password", "host"}, false), `"server_database"`, `"databases"`, 1))
+				}
+			}
+			dbs = `{"object":"list","data":[` + strings.Join(items, ",") + `]}`
+		}
+		rels = `,"relationships":{"databases":` + dbs + `}`
+	}
+	return fmt.Sprintf(`{"object":"server","attributes":{"id":%d,"uuid":%q,"identifier":%q,"name":"srv",`+
+		`"status":null,"suspended":false,"feature_limits":{"databases":%s,"allocations":0,"backups":0}%s}}`,
+		s.id, s.uuid, s.identifier, jsonInt(s.limit), rels)
 }
 
 func jsonInt(n *int) string {

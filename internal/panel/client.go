@@ -14,9 +14,10 @@
 //     record per server, filled by lists whoever asked for them, and the flights that share a
 //     request between parallel callers. Its one rule: a list that started before one of this
 //     client's writes to the server never overwrites what the write recorded;
-//   - operations (panel.go, lists.go, databases.go, servers.go, application.go, hosts.go):
-//     the Client and its calls, through either API, drawing on the record with the freshness
-//     each needs.
+//   - operations (panel.go, lists.go, databases.go, servers.go, application.go, hosts.go,
+//     serverlist.go, sweep.go): the Client and its calls, through either API, drawing on the
+//     record with the freshness each needs. With an application key the record is filled by
+//     sweeps of the server list, 100 servers a request with their databases (sweep.go).
 package panel
 
 import (

@@ -101,12 +101,15 @@ func decoderFor(e *transcript.Exchange) decoder {
 			return it.Attributes.toDatabase(), err
 		}
 	case m == http.MethodGet && appServers.MatchString(path):
+		// As a server lookup and a sweep read it: the server, and its databases when the
+		// include was asked for and not withheld.
 		return func(b []byte) (any, error) {
-			var l appServerList
+			var l sweepServerPage
 			err := json.Unmarshal(b, &l)
-			var out []*Server
+			var out []sweptDecoded
 			for _, it := range l.Data {
-				out = append(out, it.Attributes.toServer())
+				srv, dbs := it.Attributes.decode()
+				out = append(out, sweptDecoded{srv, dbs})
 			}
 			return out, err
 		}
@@ -136,6 +139,12 @@ func decoderFor(e *transcript.Exchange) decoder {
 		}
 	}
 	return nil
+}
+
+// sweptDecoded is what the client takes from a server of the application API's server list.
+type sweptDecoded struct {
+	*Server
+	Databases []Database
 }
 
 // appDecoded is what the client takes from an application API database: the database and
@@ -225,6 +234,13 @@ func byForm(t *testing.T, e *transcript.Exchange, v any) any {
 	case []appDecoded:
 		for i := range v {
 			db(&v[i].Database)
+		}
+		return v
+	case []sweptDecoded:
+		for i := range v {
+			for j := range v[i].Databases {
+				db(&v[i].Databases[j])
+			}
 		}
 		return v
 	case []decodedError:

@@ -23,6 +23,9 @@ type flights[V any] struct {
 	// entering, when set, is called as each caller enters do, before it looks for a
 	// request to join; tests use it to hold a caller there.
 	entering func()
+	// landed, when set, is called when a request has landed and its callers are told; tests
+	// use it to know that what fetch kept is in place.
+	landed func()
 }
 
 // flight is one shared request. val and err are set before done is closed.
@@ -103,6 +106,9 @@ func (g *flights[V]) land(key string, f *flight[V], v V, err error) {
 	f.val, f.err = v, err
 	f.ctx.release()
 	close(f.done)
+	if g.landed != nil {
+		g.landed()
+	}
 }
 
 // hasMoreTime reports whether err was decided by a deadline earlier than ctx's.

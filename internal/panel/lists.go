@@ -16,6 +16,10 @@ import (
 //   - KnownDatabases and TakenName (the plan's checks, the check before a create): the known
 //     list, listed once and then kept current with this client's own writes; a taken name in
 //     a list older than confirmAfter is listed again, in case it was deleted outside.
+//
+// With an application key, a read that the record cannot answer first waits for a sweep of
+// the server list (sweep.go), which fills the records of every server it shows; only what it
+// did not answer is asked for the server alone.
 
 // GetServer reads one server by short identifier or UUID, once per Client: later calls get the
 // first answer. It works whatever the server's state; a server the key's user cannot see
@@ -28,6 +32,12 @@ func (cl *Client) GetServer(ctx context.Context, server string) (*Server, error)
 func (cl *Client) getServer(ctx context.Context, server string) (*Server, error) {
 	if cl.record.off {
 		return cl.fetchServer(ctx, server)
+	}
+	if srv := cl.record.server(server); srv != nil {
+		return srv.clone(), nil
+	}
+	if err := cl.sweep(ctx); err != nil {
+		return nil, err
 	}
 	if srv := cl.record.server(server); srv != nil {
 		return srv.clone(), nil
@@ -84,6 +94,12 @@ func (cl *Client) sharedList(ctx context.Context, server string, include bool) (
 		return cl.fetchDatabases(ctx, server, include)
 	}
 	gen, dbs, ok := cl.record.held(server, include, cl.now())
+	if !ok && cl.Kind() == ApplicationKey {
+		if err := cl.sweep(ctx); err != nil {
+			return nil, err
+		}
+		gen, dbs, ok = cl.record.held(server, include, cl.now())
+	}
 	if ok {
 		return slices.Clone(dbs), nil
 	}
@@ -173,6 +189,11 @@ func (cl *Client) knownList(ctx context.Context, server string, since time.Time)
 	kept := func() (knownList, bool) {
 		kl, ok, err := fit()
 		return kl, ok || err != nil
+	}
+	if _, ok, err := fit(); !ok && err == nil {
+		if err := cl.sweep(ctx); err != nil {
+			return knownList{}, err
+		}
 	}
 	op := "list databases of server " + server
 	for attempt := 1; ; attempt++ {

@@ -54,6 +54,8 @@ type knowledge struct {
 	serverReads flights[*Server]    // by serverKey
 	knownLists  flights[knownList]  // by serverKey: lists for the plan's checks
 	heldLists   flights[[]Database] // by heldKey.flightKey: lists for reads, of one generation
+	sweepRuns   flights[struct{}]   // one key: the application key's sweeps (sweep.go)
+	sweeps      sweepState
 
 	mu sync.Mutex
 	m  map[string]*serverRecord // by serverKey

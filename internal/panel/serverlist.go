@@ -3,6 +3,7 @@ package panel
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -116,7 +117,7 @@ func (cl *Client) listClientServers(ctx context.Context, q ServerQuery) (*Server
 		query.Set("filter[*]", q.ExternalID)
 	}
 	out := &ServerList{}
-	err := cl.eachServerPage(ctx, clientAPI, "", query, out, func(raw json.RawMessage) (listPagination, int, error) {
+	pages, err := cl.eachServerPage(ctx, clientAPI, "list servers", "", query, func(raw json.RawMessage) (listPagination, int, error) {
 		var list clientServerList
 		if err := json.Unmarshal(raw, &list); err != nil {
 			return listPagination{}, 0, err
@@ -141,6 +142,7 @@ func (cl *Client) listClientServers(ctx context.Context, q ServerQuery) (*Server
 		}
 		return list.Meta, len(list.Data), nil
 	})
+	out.Requests += pages
 	if err != nil {
 		return nil, err
 	}
@@ -224,7 +226,7 @@ type appServerPage struct {
 func (cl *Client) listAppServers(ctx context.Context, q ServerQuery) (*ServerList, error) {
 	query := serverFilters(q)
 	out := &ServerList{}
-	err := cl.eachServerPage(ctx, applicationAPI, "/servers", query, out, func(raw json.RawMessage) (listPagination, int, error) {
+	pages, err := cl.eachServerPage(ctx, applicationAPI, "list servers", "/servers", query, func(raw json.RawMessage) (listPagination, int, error) {
 		var list appServerPage
 		if err := json.Unmarshal(raw, &list); err != nil {
 			return listPagination{}, 0, err
@@ -242,6 +244,7 @@ func (cl *Client) listAppServers(ctx context.Context, q ServerQuery) (*ServerLis
 		}
 		return list.Meta, len(list.Data), nil
 	})
+	out.Requests += pages
 	if err != nil {
 		return nil, err
 	}
@@ -253,28 +256,34 @@ func (cl *Client) listAppServers(ctx context.Context, q ServerQuery) (*ServerLis
 // query (never from links.next, which the application API strips of every filter), and hands
 // each page's body to read, which returns the page's pagination and how many servers it held.
 // It stops after the last page, and refuses a list longer than maxServerPages.
-func (cl *Client) eachServerPage(ctx context.Context, a api, path string, query url.Values, out *ServerList,
-	read func(json.RawMessage) (listPagination, int, error)) error {
+func (cl *Client) eachServerPage(ctx context.Context, a api, op, path string, query url.Values,
+	read func(json.RawMessage) (listPagination, int, error)) (pages int, err error) {
 	for page := 1; ; page++ {
 		if page > maxServerPages {
-			return fmt.Errorf("list servers: the panel has more than %d pages of servers; give name or "+
-				"external_id to narrow the list", maxServerPages)
+			return pages, fmt.Errorf("%s: the panel has more than %d pages of servers; give name or "+
+				"external_id to narrow the list", op, maxServerPages)
 		}
 		query.Set("page", strconv.Itoa(page))
 		var raw json.RawMessage
-		if _, err := cl.do(ctx, call{op: "list servers", api: a, method: http.MethodGet, path: path, query: query}, &raw); err != nil {
-			return err
+		if _, err := cl.do(ctx, call{op: op, api: a, method: http.MethodGet, path: path, query: query}, &raw); err != nil {
+			return pages, err
 		}
-		out.Requests++
+		pages++
 		meta, n, err := read(raw)
+		if errors.Is(err, errLastPage) {
+			return pages, nil
+		}
 		if err != nil {
-			return fmt.Errorf("list servers: %w", err)
+			return pages, fmt.Errorf("%s: %w", op, err)
 		}
 		if p := meta.Pagination; n == 0 || p.CurrentPage >= p.TotalPages {
-			return nil
+			return pages, nil
 		}
 	}
 }
+
+// errLastPage, returned by eachServerPage's read, makes the page it read the last one.
+var errLastPage = errors.New("no more pages wanted")
 
 // keepListed keeps the listed servers whose permissions are known as server reads.
 func (cl *Client) keepListed(servers []ServerInfo) {

@@ -48,7 +48,9 @@ import (
 //	I4 a client's own delete is never undone in what it knows: no check and no read that
 //	   starts after the delete returned shows the database; and its own create is never
 //	   dropped: every check that starts after the create returned shows it while it is on the
-//	   panel.
+//	   panel. With an application key (a third of the seeds) the reads and checks are served
+//	   by sweeps of the server list (sweep.go), made every few seconds: I4 then says that a
+//	   sweep that read the panel before a write never overrides what the write recorded.
 //	I5 no call outlives its deadline by more than the request timeout and a second (the last
 //	   lookup of an unanswered create runs past the deadline, bounded by the request timeout).
 //	I6 requests stay within simMaxRequestsPerOp per operation, and no call sends more than
@@ -229,6 +231,8 @@ type simWorld struct {
 	servers []string
 	clients []*simClient
 	start   time.Time
+	// app is set when the clients hold an application key: ids are the panel's numeric ones.
+	app bool
 	// handling counts the requests on their way to or from the panel.
 	handling sync.WaitGroup
 
@@ -280,8 +284,11 @@ func newSimWorld(t *testing.T, seed uint64, verbose bool) *simWorld {
 	if rng.IntN(3) == 0 {
 		createLimit = 0
 	}
+	// A third of the seeds use an application key, whose reads are sweeps of the server list
+	// (sweep.go); drawn from a source of its own, so that the other draws stay as they were.
+	app := rand.New(rand.NewPCG(seed, 70)).IntN(3) == 0
 	p := paneltest.New(paneltest.Options{Flavor: flavor, CreateRateLimit: createLimit, DatabaseHosts: 1})
-	w := &simWorld{t: t, seed: seed, verbose: verbose, p: p, start: time.Now(),
+	w := &simWorld{t: t, seed: seed, verbose: verbose, p: p, start: time.Now(), app: app,
 		calls: map[string]*simCall{}, sentAt: map[string]time.Time{}, requests: map[string]int{}, deleted: map[string]time.Time{}, deleters: map[string]string{},
 		adopted: map[string]simAdoption{}}
 	perms := map[string][]string{}
@@ -290,7 +297,7 @@ func newSimWorld(t *testing.T, seed uint64, verbose bool) *simWorld {
 		w.servers = append(w.servers, s.Identifier)
 		perms[s.Identifier] = []string{"*"}
 	}
-	key := p.AddKey(paneltest.Key{Servers: perms})
+	key := p.AddKey(paneltest.Key{Servers: perms, Application: app})
 	for i := range uint64(2) {
 		name := fmt.Sprintf("client%d", i+1)
 		jitter := rand.New(rand.NewPCG(seed, 100+i))
@@ -310,6 +317,11 @@ func newSimWorld(t *testing.T, seed uint64, verbose bool) *simWorld {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if app {
+			// Held answers, and so sweeps, last seconds rather than a minute: a run then sees
+			// many sweeps, and writes that land while one is in flight.
+			c.record.ttl = 3 * time.Second
+		}
 		var jmu sync.Mutex // the client's workers retry at once
 		c.jitter = func(d time.Duration) time.Duration {
 			jmu.Lock()
@@ -318,7 +330,7 @@ func newSimWorld(t *testing.T, seed uint64, verbose bool) *simWorld {
 		}
 		w.clients = append(w.clients, &simClient{name: name, index: i, c: c, mine: map[string]string{}, when: map[string]time.Time{}})
 	}
-	w.logf("seed %d: %s, creates throttled: %t", seed, flavor, createLimit == 0)
+	w.logf("seed %d: %s, creates throttled: %t, application key: %t", seed, flavor, createLimit == 0, app)
 	return w
 }
 
@@ -430,7 +442,11 @@ func (w *simWorld) create(ctx context.Context, sc *simWorker, tag, server, name 
 	w.mu.Lock()
 	w.calls[tag] = call
 	w.mu.Unlock()
-	db, err := sc.c.CreateDatabase(ctx, server, CreateDatabaseInput{Name: name, Remote: "%"})
+	in := CreateDatabaseInput{Name: name, Remote: "%"}
+	if w.app {
+		in.HostID = "1" // the application API must be told the host
+	}
+	db, err := sc.c.CreateDatabase(ctx, server, in)
 	var u *UnconfirmedCreateError
 	w.mu.Lock()
 	call.unconfirmed = errors.As(err, &u)
@@ -447,7 +463,7 @@ func (w *simWorld) create(ctx context.Context, sc *simWorker, tag, server, name 
 	}
 	// I2: the database returned is the one this call made, or one adopted in the window.
 	for _, on := range w.p.Databases(server) {
-		if on.ID != db.ID || on.Creator == tag {
+		if w.idOf(on) != db.ID || on.Creator == tag {
 			continue
 		}
 		// The window is measured to when the create really went out, which the transport saw.
@@ -497,7 +513,7 @@ func (w *simWorld) check(ctx context.Context, sc *simWorker, tag, server, name s
 		if on == nil {
 			on = w.p.Databases(server)
 		}
-		if slices.ContainsFunc(on, func(d paneltest.Database) bool { return d.ID == id }) {
+		if slices.ContainsFunc(on, func(d paneltest.Database) bool { return w.idOf(d) == id }) {
 			w.violate("I4 %s: %s does not know %s, which it made and which is on the panel", tag, sc.name, id)
 		}
 	}
@@ -571,21 +587,31 @@ func (w *simWorld) person(stop <-chan struct{}) {
 		if rng.IntN(2) == 0 && len(dbs) > 0 {
 			db := dbs[rng.IntN(len(dbs))]
 			if w.p.DeleteDatabase(server, db.ID) {
+				id := w.idOf(db)
 				w.mu.Lock()
-				if _, ok := w.deleted[db.ID]; !ok {
-					w.deleted[db.ID] = time.Now()
-					w.deleters[db.ID] = "person"
+				if _, ok := w.deleted[id]; !ok {
+					w.deleted[id] = time.Now()
+					w.deleters[id] = "person"
 				}
 				w.mu.Unlock()
-				w.logf("person deletes %s/%s", server, db.ID)
+				w.logf("person deletes %s/%s", server, id)
 			}
 			continue
 		}
 		name := simNames[rng.IntN(len(simNames))]
 		if db, ok := w.p.MakeDatabase(server, name, "%"); ok {
-			w.logf("person makes %s/%s (%s)", server, name, db.ID)
+			w.logf("person makes %s/%s (%s)", server, name, w.idOf(db))
 		}
 	}
+}
+
+// idOf is the id the clients know the database by: the client API's, or with an application
+// key the panel's numeric one.
+func (w *simWorld) idOf(d paneltest.Database) string {
+	if w.app {
+		return strconv.Itoa(d.InternalID)
+	}
+	return d.ID
 }
 
 // faults queues a random fault now and then.
@@ -593,6 +619,11 @@ func (w *simWorld) faults(stop <-chan struct{}) {
 	rng := rand.New(rand.NewPCG(w.seed, 60))
 	routes := []paneltest.Route{paneltest.RouteCreateDatabase, paneltest.RouteListDatabases,
 		paneltest.RouteDeleteDatabase, paneltest.RouteRotatePassword, paneltest.RouteGetServer}
+	if w.app {
+		routes = []paneltest.Route{paneltest.RouteAppCreateDatabase, paneltest.RouteAppListDatabases,
+			paneltest.RouteAppDeleteDatabase, paneltest.RouteAppResetPassword, paneltest.RouteAppGetDatabase,
+			paneltest.RouteAppListServers}
+	}
 	for {
 		select {
 		case <-stop:
@@ -630,9 +661,9 @@ func (w *simWorld) checkPanel() {
 				continue
 			}
 			if other, ok := seen[db.Creator]; ok {
-				w.violate("I1 %s made two databases: %s and %s", db.Creator, other, db.ID)
+				w.violate("I1 %s made two databases: %s and %s", db.Creator, other, w.idOf(db))
 			}
-			seen[db.Creator] = db.ID
+			seen[db.Creator] = w.idOf(db)
 		}
 	}
 }
@@ -648,7 +679,7 @@ func (w *simWorld) finish() {
 	defer w.mu.Unlock()
 	for _, server := range w.servers {
 		for _, db := range w.p.Databases(server) {
-			w.logf("at the end %s/%s %s, made by %q at %s", server, db.Name, db.ID, db.Creator, db.Created.Sub(w.start))
+			w.logf("at the end %s/%s %s, made by %q at %s", server, db.Name, w.idOf(db), db.Creator, db.Created.Sub(w.start))
 		}
 	}
 	for _, server := range w.servers {
@@ -658,8 +689,8 @@ func (w *simWorld) finish() {
 				continue // the person's
 			}
 			named := call.unconfirmed && strings.HasSuffix(db.Name, "_"+call.name)
-			if call.returned != db.ID && !named {
-				w.violate("I3 %s made %s (%s), but returned %q without naming it", db.Creator, db.ID, db.Name, call.returned)
+			if call.returned != w.idOf(db) && !named {
+				w.violate("I3 %s made %s (%s), but returned %q without naming it", db.Creator, w.idOf(db), db.Name, call.returned)
 			}
 		}
 	}

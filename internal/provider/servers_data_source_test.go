@@ -328,11 +328,7 @@ type requestCounter struct {
 }
 
 func (p *testPanel) counter() *requestCounter {
-	c := &requestCounter{p: p, routes: map[paneltest.Route]int{}, total: p.TotalRequests()}
-	for _, r := range []paneltest.Route{paneltest.RouteListServers, paneltest.RouteGetServer, paneltest.RouteListDatabases} {
-		c.routes[r] = p.Requests(r)
-	}
-	return c
+	return &requestCounter{p: p, routes: p.RequestCounts(), total: p.TotalRequests()}
 }
 
 // want checks the requests made since the counter was taken: per route, and in all.
