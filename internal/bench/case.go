@@ -104,7 +104,11 @@ type countingPanel struct {
 }
 
 func startPanel(flavor string) (*countingPanel, error) {
-	cp := &countingPanel{Panel: paneltest.New(paneltest.Options{Flavor: paneltest.Flavor(flavor)})}
+	return startPanelWith(paneltest.Options{Flavor: paneltest.Flavor(flavor)})
+}
+
+func startPanelWith(opts paneltest.Options) (*countingPanel, error) {
+	cp := &countingPanel{Panel: paneltest.New(opts)}
 	ln, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err

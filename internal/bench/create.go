@@ -191,6 +191,12 @@ func checkCreated(p *countingPanel, servers []paneltest.Server, n int) error {
 // writeCreateConfig writes one count-based resource of n databases, round-robin over the
 // servers, as a user would write it.
 func writeCreateConfig(dir string, servers []paneltest.Server, n int, timeout string) error {
+	return writeCreateConfigOn(dir, servers, n, timeout, "")
+}
+
+// writeCreateConfigOn is writeCreateConfig with every database on the database host of id host,
+// unless host is empty.
+func writeCreateConfigOn(dir string, servers []paneltest.Server, n int, timeout, host string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
@@ -209,6 +215,9 @@ resource "pterodactyl_server_database" "db" {
   server_id = local.servers[count.index %% length(local.servers)]
   name      = format("db%%04d", count.index)
 `, n)
+	if host != "" {
+		fmt.Fprintf(&b, "  database_host_id = %q\n", host)
+	}
 	if timeout != "" {
 		fmt.Fprintf(&b, `
   timeouts {

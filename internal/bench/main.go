@@ -14,6 +14,9 @@
 // and a fresh API key. It counts the panel's requests by route and status over the whole
 // command (plan and apply), times it, and checks that the panel then holds exactly the
 // databases asked for.
+//
+// For each key-kind case (admin.go) it runs the same refresh and the same create with a client
+// key and with an application key, whose reads are sweeps of the server list.
 package main
 
 import (
@@ -44,6 +47,7 @@ type options struct {
 	databases []int
 	servers   []int
 	creates   []createCase
+	admin     []createCase
 	create    createOptions
 	goBench   bool
 	keep      bool
@@ -55,7 +59,7 @@ const createTarget = 1.2
 
 func run() error {
 	var o options
-	var dbs, srvs, creates string
+	var dbs, srvs, creates, admin string
 	flag.StringVar(&o.terraform, "terraform", "terraform", "the Terraform CLI to run")
 	flag.StringVar(&o.out, "out", "BENCHMARKS.md", "where to write the report; empty prints it only")
 	flag.StringVar(&o.flavor, "flavor", "pterodactyl", "panel to imitate, at its default limits: pterodactyl or pelican")
@@ -63,6 +67,8 @@ func run() error {
 	flag.StringVar(&srvs, "servers", "1,10,50", "refresh cases: server counts S, comma-separated; empty runs no refresh cases")
 	flag.StringVar(&creates, "create-cases", "40x1,1000x10",
 		"create cases: N databases over S servers as NxS, comma-separated; empty runs no create cases")
+	flag.StringVar(&admin, "admin-cases", "1000x500",
+		"key-kind cases: N databases over S servers as NxS, refreshed and created with a client key and with an application key; empty runs none")
 	flag.IntVar(&o.create.parallelism, "create-parallelism", 10, "terraform apply -parallelism for the create cases (10 is Terraform's default)")
 	flag.StringVar(&o.create.timeout, "create-timeout", "60m",
 		"timeouts.create in the create cases' configuration; empty keeps the provider's default (10m)")
@@ -78,6 +84,9 @@ func run() error {
 	}
 	if o.creates, err = parseCreateCases(creates); err != nil {
 		return fmt.Errorf("-create-cases: %w", err)
+	}
+	if o.admin, err = parseCreateCases(admin); err != nil {
+		return fmt.Errorf("-admin-cases: %w", err)
 	}
 	if o.create.parallelism <= 0 {
 		return fmt.Errorf("-create-parallelism must be positive, got %d", o.create.parallelism)
@@ -133,6 +142,14 @@ func run() error {
 			return fmt.Errorf("creating %d databases over %d servers: %w", c.databases, c.servers, err)
 		}
 		rep.creates = append(rep.creates, r)
+	}
+	for _, c := range o.admin {
+		fmt.Printf("N=%d databases over S=%d servers, with each key kind\n", c.databases, c.servers)
+		r, err := runAdminCase(ctx, tf, filepath.Join(work, "admin-"+c.String()), o.flavor, c)
+		if err != nil {
+			return fmt.Errorf("key kinds, %d databases over %d servers: %w", c.databases, c.servers, err)
+		}
+		rep.admin = append(rep.admin, r)
 	}
 	if o.goBench {
 		fmt.Println("go test -bench ./internal/panel/")

@@ -23,6 +23,7 @@ type report struct {
 	took    time.Duration
 	cases   []caseResult
 	creates []createResult
+	admin   []adminResult
 	create  createOptions
 	goBench string
 }
@@ -85,7 +86,7 @@ func mib(kib int64) string { return fmt.Sprintf("%.0f MiB", float64(kib)/1024) }
 
 // tables renders the measurements as Markdown tables, for the terminal.
 func (r *report) tables() string {
-	return r.refreshTables() + "\n" + r.createTables()
+	return r.refreshTables() + "\n" + r.createTables() + "\n" + r.adminTables()
 }
 
 // refreshTables renders the refresh measurements as Markdown tables.
@@ -191,7 +192,7 @@ func (r *report) markdown() string {
 	fmt.Fprintf(&b, `# Benchmarks
 
 What a refresh and a create cost the panel and the provider, with the client's sharing on and
-off (issues 6 and 12). The panel has no single-database read, so every refreshed database lists
+off (issues 6 and 12), and with each kind of API key (issue 25). The panel has no single-database read, so every refreshed database lists
 its server's databases; sharing makes parallel reads of one server wait on one list call. A
 create is checked against its server and the server's databases first, at plan time and again
 before it is sent; sharing reads each server once and lists its databases once per provider
@@ -228,6 +229,13 @@ servers. The requests in the plan are those the panel had answered when Terrafor
 plan; the rest are the apply's. Afterwards the panel must hold exactly the N databases asked for;
 then the panel is discarded instead of destroying them.
 
+**Key kinds.** For each case of N databases over S servers, the refresh and the create are
+measured with a client key and with an application key (whose creates name database host 1),
+with sharing on, on panels alike that hold the S servers alone: the refresh on one panel with
+the N databases seeded and imported into a state per key kind (the ids differ by kind), each
+create on a fresh panel. With an application key the provider reads the panel's server list,
+100 servers a request with their databases (a sweep), instead of each server and its list.
+
 %s
 
 ## Results
@@ -240,6 +248,10 @@ then the panel is discarded instead of destroying them.
 
 %s
 %s
+### Client key and application key
+
+%s
+%s
 ## Go benchmarks
 
 `+"`go test -run '^$' -bench . -benchmem ./internal/panel/`"+`: the request path (pacing, headers,
@@ -249,7 +261,7 @@ HTTP over loopback, decoding), list decoding alone, and a read served from a sha
 %s
 `+"```"+`
 `, r.started.UTC().Format("2006-01-02"), r.machine, r.took.Round(time.Second), r.flavor, r.createSetup(),
-		r.refreshTables(), r.findings(), r.createTables(), r.createFindings(), cmp.Or(r.goBench, "(not run: -go-bench=false)"))
+		r.refreshTables(), r.findings(), r.createTables(), r.createFindings(), r.adminTables(), r.adminFindings(), cmp.Or(r.goBench, "(not run: -go-bench=false)"))
 	return b.String()
 }
 

@@ -65,10 +65,7 @@ func TestSweepAnswersEveryReadOfAPanel(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		want := map[paneltest.Route]int{paneltest.RouteAppListServers: 2}
-		if got := routeCounts(p); fmt.Sprint(got) != fmt.Sprint(want) {
-			t.Fatalf("requests %v, want %v: one sweep of two pages", got, want)
-		}
+		sameRequests(t, p, map[paneltest.Route]int{paneltest.RouteAppListServers: 2}, "one sweep of two pages")
 	})
 }
 
@@ -97,8 +94,14 @@ func sameAsThePanel(ctx context.Context, c *panel.Client, p *paneltest.Panel, se
 	return nil
 }
 
-// routeCounts is every route the panel received a request on, with its count.
-func routeCounts(p *paneltest.Panel) map[paneltest.Route]int { return p.RequestCounts() }
+// sameRequests fails the test unless the panel received exactly want: every route with a
+// request, with its count.
+func sameRequests(t *testing.T, p *paneltest.Panel, want map[paneltest.Route]int, why string) {
+	t.Helper()
+	if got := p.RequestCounts(); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("requests %v, want %v: %s", got, want, why)
+	}
+}
 
 // A read after this client's write to a server sees the panel, not the sweep from before it;
 // the other servers are still answered by the sweep.
@@ -123,10 +126,8 @@ func TestSweepIsNotReadAfterAWrite(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		want := map[paneltest.Route]int{paneltest.RouteAppListServers: 1, paneltest.RouteAppCreateDatabase: 1, paneltest.RouteAppListDatabases: 1}
-		if got := routeCounts(p); fmt.Sprint(got) != fmt.Sprint(want) {
-			t.Fatalf("requests %v, want %v", got, want)
-		}
+		sameRequests(t, p, map[paneltest.Route]int{paneltest.RouteAppListServers: 1, paneltest.RouteAppCreateDatabase: 1,
+			paneltest.RouteAppListDatabases: 1}, "one sweep, the create, and a list of the server written to")
 	})
 }
 
@@ -148,10 +149,8 @@ func TestSweepWithheldDatabasesAreNotAnEmptyList(t *testing.T) {
 		if dbs, err := c.KnownDatabases(ctx, srvs[1].Identifier); !panel.IsForbidden(err) {
 			t.Fatalf("known = %+v, %v; want the panel's refusal", dbs, err)
 		}
-		want := map[paneltest.Route]int{paneltest.RouteAppListServers: 1, paneltest.RouteAppListDatabases: 2}
-		if got := routeCounts(p); fmt.Sprint(got) != fmt.Sprint(want) {
-			t.Fatalf("requests %v, want %v", got, want)
-		}
+		sameRequests(t, p, map[paneltest.Route]int{paneltest.RouteAppListServers: 1, paneltest.RouteAppListDatabases: 2},
+			"one sweep for the servers, and a refused list for each read of databases")
 	})
 }
 
@@ -166,18 +165,13 @@ func TestSweepStopsOnABigPanel(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if got := routeCounts(p); fmt.Sprint(got) != fmt.Sprint(map[paneltest.Route]int{paneltest.RouteAppListServers: 1}) {
-		t.Fatalf("requests %v, want the first page only", got)
-	}
+	sameRequests(t, p, map[paneltest.Route]int{paneltest.RouteAppListServers: 1}, "the first page only")
 	for _, s := range []paneltest.Server{srvs[100], srvs[1000]} {
 		if err := sameAsThePanel(ctx, c, p, s.Identifier, true); err != nil {
 			t.Fatal(err)
 		}
 	}
-	want := map[paneltest.Route]int{paneltest.RouteAppListServers: 3, paneltest.RouteAppListDatabases: 2}
-	if got := routeCounts(p); fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Fatalf("requests %v, want %v: the first page, then a lookup and a list per server", got, want)
-	}
+	sameRequests(t, p, map[paneltest.Route]int{paneltest.RouteAppListServers: 3, paneltest.RouteAppListDatabases: 2}, "the first page, then a lookup and a list per server")
 }
 
 // A sweep the panel fails leaves each read to ask for its server alone, and is not sent again
@@ -192,8 +186,5 @@ func TestSweepFailureFallsBackToTheServer(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	want := map[paneltest.Route]int{paneltest.RouteAppListServers: 3, paneltest.RouteAppListDatabases: 2}
-	if got := routeCounts(p); fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Fatalf("requests %v, want %v: the failed sweep, then a lookup and a list per server", got, want)
-	}
+	sameRequests(t, p, map[paneltest.Route]int{paneltest.RouteAppListServers: 3, paneltest.RouteAppListDatabases: 2}, "the failed sweep, then a lookup and a list per server")
 }
