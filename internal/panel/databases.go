@@ -196,7 +196,7 @@ func (cl *Client) createDatabase(ctx context.Context, server string, in CreateDa
 	end := cl.record.beginWrite(server)
 	defer func() { end(effect) }()
 
-	existing, seen, err := cl.takenName(ctx, server, in.Name)
+	existing, seen, err := cl.takenName(ctx, server, in.Name, true)
 	listed := err == nil
 	switch {
 	case IsForbidden(err) && !kindSwitched(err):

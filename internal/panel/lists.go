@@ -148,15 +148,24 @@ func (cl *Client) KnownDatabases(ctx context.Context, server string) ([]Database
 // confirmAfter.
 func (cl *Client) TakenName(ctx context.Context, server, name string) (*Database, error) {
 	return retrySwitched(func() (*Database, error) {
-		db, _, err := cl.takenName(ctx, server, name)
+		db, _, err := cl.takenName(ctx, server, name, false)
 		return db, err
 	})
 }
 
 // takenName is TakenName, also returning the known list it read, whose at tells how recently
-// the panel showed the name as it is.
-func (cl *Client) takenName(ctx context.Context, server, name string) (*Database, knownList, error) {
-	kl, err := cl.knownList(ctx, server, time.Time{})
+// the panel showed the name as it is. With creating set (the check before a create), a known
+// list that only a sweep made and that is older than adoptWithin is listed again: the create's
+// lookup, should its answer be lost, can adopt what it finds only after a recent list, and
+// before sweeps the first create on a server always listed it.
+func (cl *Client) takenName(ctx context.Context, server, name string, creating bool) (*Database, knownList, error) {
+	var since time.Time
+	if creating {
+		if kl, ok, _ := cl.record.known(server); ok && kl.swept && cl.now().Sub(kl.at) > adoptWithin {
+			since = cl.now()
+		}
+	}
+	kl, err := cl.knownList(ctx, server, since)
 	if err != nil {
 		return nil, kl, err
 	}
@@ -190,7 +199,8 @@ func (cl *Client) knownList(ctx context.Context, server string, since time.Time)
 		kl, ok, err := fit()
 		return kl, ok || err != nil
 	}
-	if _, ok, err := fit(); !ok && err == nil {
+	// A list asked for since a moment is one of the server alone: a sweep would cost more.
+	if _, ok, err := fit(); !ok && err == nil && since.IsZero() {
 		if err := cl.sweep(ctx); err != nil {
 			return knownList{}, err
 		}

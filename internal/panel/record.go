@@ -80,6 +80,9 @@ type serverRecord struct {
 type knownList struct {
 	dbs []Database
 	at  time.Time
+	// swept is set while the list is what a sweep showed (sweep.go), before any list of the
+	// server alone.
+	swept bool
 }
 
 type heldList struct {
@@ -137,7 +140,7 @@ func (k *knowledge) beginWrite(server string) (end func(writeEffect)) {
 		if e.unsure {
 			r.known = nil
 		} else if r.known != nil {
-			r.known = &knownList{dbs: e.apply(r.known.dbs), at: r.known.at}
+			r.known = &knownList{dbs: e.apply(r.known.dbs), at: r.known.at, swept: r.known.swept}
 		}
 		if len(r.starts) > 0 {
 			r.writes = append(r.writes, e)

@@ -3,6 +3,7 @@ package panel
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/url"
 	"strconv"
 	"sync"
@@ -36,8 +37,12 @@ import (
 //     sweep started (its generation moved): a read after a write sees the panel.
 //   - Concurrent reads share one sweep (a flight): it runs while any of them waits, with the
 //     latest of their deadlines, and stops when the last one leaves.
-//   - A sweep that fails is not asked again for shareFor; reads ask for their servers alone,
-//     and get the panel's own answer about each.
+//   - A sweep that fails, or outlasts the deadlines of every read waiting for it, is not sent
+//     again for shareFor; reads ask for their servers alone, and get the panel's own answer
+//     about each. One that every read left (cancelled) is sent again by the next read.
+//   - A known list that only a sweep made serves the plan's checks; the check before a create
+//     lists the server alone when that list is older than adoptWithin, as the first create on a
+//     server did before sweeps, so that a create whose answer is lost can still be adopted.
 
 // sweepPerPage is the page size of a sweep: the application API does not cap per_page, so
 // this bounds the size of one answer.
@@ -125,7 +130,7 @@ func (cl *Client) sweep(ctx context.Context) error {
 
 // runSweep sends one sweep: every page of the application API's server list, with databases,
 // each page's servers recorded as it lands. It records when it was sent whatever the outcome,
-// unless ctx ended, so that a failing sweep is not sent again for every read.
+// unless every read left, so that a failing sweep is not sent again for every read.
 func (cl *Client) runSweep(ctx context.Context) error {
 	at := cl.now()
 	gens := cl.record.generations()
@@ -146,9 +151,11 @@ func (cl *Client) runSweep(ctx context.Context) error {
 		}
 		return page.Meta.listPagination, len(page.Data), nil
 	})
-	if ctx.Err() != nil {
-		return err
+	if errors.Is(ctx.Err(), context.Canceled) {
+		return err // every read left: the next one sweeps again
 	}
+	// A failed sweep, or one that outlasted its reads' deadlines, is not sent again for
+	// shareFor: reads ask for their servers alone.
 	cl.record.sweeps.mu.Lock()
 	cl.record.sweeps.at, cl.record.sweeps.tooBig = at, tooBig
 	cl.record.sweeps.mu.Unlock()
@@ -178,7 +185,7 @@ func (k *knowledge) generations() map[string]uint64 {
 // landSwept records what a sweep sent at at showed of one server: the server, and its
 // databases unless dbs is nil (withheld). The databases are kept only when this client has not
 // written to the server since the sweep started (gen is its generation then), as held answers
-// for both kinds of reads and as the known list unless a later list landed already.
+// for both kinds of reads and as the known list, each unless a later list landed already.
 func (k *knowledge) landSwept(srv *Server, gen uint64, dbs []Database, at time.Time) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
@@ -189,9 +196,12 @@ func (k *knowledge) landSwept(srv *Server, gen uint64, dbs []Database, at time.T
 	if dbs == nil || r.gen != gen || r.refused != nil {
 		return
 	}
-	r.held[index(true)] = &heldList{gen: gen, at: at, dbs: dbs}
-	r.held[index(false)] = &heldList{gen: gen, at: at, dbs: withoutPasswords(dbs)}
+	for i, held := range [2][]Database{withoutPasswords(dbs), dbs} { // by include=password
+		if h := r.held[i]; h == nil || !h.at.After(at) {
+			r.held[i] = &heldList{gen: gen, at: at, dbs: held}
+		}
+	}
 	if r.known == nil || !r.known.at.After(at) {
-		r.known = &knownList{dbs: withoutPasswords(dbs), at: at}
+		r.known = &knownList{dbs: withoutPasswords(dbs), at: at, swept: true}
 	}
 }

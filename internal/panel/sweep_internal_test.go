@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -44,13 +43,8 @@ func TestSweepFromBeforeAWriteIsNotKept(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var mu sync.Mutex
-	clock := time.Now()
-	c.now = func() time.Time {
-		mu.Lock()
-		defer mu.Unlock()
-		return clock
-	}
+	clock := &fakeClock{now: time.Now()}
+	c.now = clock.Now
 	ctx := t.Context()
 	id := strconv.Itoa(gone.InternalID)
 
@@ -67,9 +61,7 @@ func TestSweepFromBeforeAWriteIsNotKept(t *testing.T) {
 	}
 	// A minute on, a read of another server sweeps again; the panel answers it, but the
 	// answer is late.
-	mu.Lock()
-	clock = clock.Add(shareFor)
-	mu.Unlock()
+	_ = clock.sleep(ctx, shareFor)
 	read := make(chan error, 1)
 	go func() {
 		_, err := c.ListDatabases(context.WithoutCancel(ctx), other.Identifier, true)
@@ -132,5 +124,109 @@ func TestSweepStopsWhenItsReadsLeave(t *testing.T) {
 	want := map[paneltest.Route]int{paneltest.RouteAppListServers: 2}
 	if got := p.RequestCounts(); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("requests %v, want %v: the stopped sweep and the next", got, want)
+	}
+}
+
+// The check before a create lists the server alone when its known list is a sweep's older than
+// adoptWithin: a create whose answer is lost is then adopted, as it was before sweeps, and not
+// reported unconfirmed because the name was last seen free too long before it was sent.
+func TestCreateAfterAnOldSweepListsTheServer(t *testing.T) {
+	p := paneltest.Start(t, paneltest.Options{CreateRateLimit: -1, DatabaseHosts: 1})
+	srv := p.AddServer(paneltest.Server{})
+	c, err := New(Config{URL: p.URL(), APIKey: p.AddKey(paneltest.Key{Application: true})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := &fakeClock{now: time.Now()}
+	c.now = clock.Now
+	c.sleep = func(context.Context, time.Duration) error { return nil } // the lookups' waits
+	ctx := t.Context()
+	if _, err := c.KnownDatabases(ctx, srv.Identifier); err != nil { // the plan's check: a sweep
+		t.Fatal(err)
+	}
+	_ = clock.sleep(ctx, adoptWithin+time.Second)
+	p.InjectFault(paneltest.Fault{Route: paneltest.RouteAppCreateDatabase, DropAfterCommit: true})
+	db, err := c.CreateDatabase(ctx, srv.Identifier, CreateDatabaseInput{Name: "late", Remote: "%", HostID: "1"})
+	if err != nil {
+		t.Fatalf("the create whose answer was lost: %v, want it adopted", err)
+	}
+	if on := p.Databases(srv.Identifier); len(on) != 1 || db.ID != strconv.Itoa(on[0].InternalID) {
+		t.Fatalf("adopted %+v; the panel holds %+v", db, on)
+	}
+	if n := p.Requests(paneltest.RouteAppListServers); n != 1 {
+		t.Fatalf("%d server list requests, want the one sweep: the check lists the server alone", n)
+	}
+}
+
+// A sweep's page that lands after a list of the server sent later does not replace that list's
+// answer: a read then sees what the later list saw (here a database made in the panel between
+// the two).
+func TestSweepDoesNotReplaceALaterList(t *testing.T) {
+	p := paneltest.Start(t, paneltest.Options{CreateRateLimit: -1, DatabaseHosts: 1})
+	srv, other := p.AddServer(paneltest.Server{}), p.AddServer(paneltest.Server{})
+	late := lateAnswers{match: "databases.password", arrived: make(chan struct{}), release: make(chan struct{})}
+	c, err := New(Config{URL: p.URL(), APIKey: p.AddKey(paneltest.Key{Application: true}), HTTPClient: &http.Client{Transport: late}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := &fakeClock{now: time.Now()}
+	c.now = clock.Now
+	ctx := t.Context()
+	first := make(chan error, 1)
+	go func() {
+		_, err := c.ListDatabases(ctx, other.Identifier, true)
+		first <- err
+	}()
+	<-late.arrived
+	late.release <- struct{}{}
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	_ = clock.sleep(ctx, shareFor)
+	read := make(chan error, 1)
+	go func() {
+		_, err := c.ListDatabases(ctx, other.Identifier, true)
+		read <- err
+	}()
+	<-late.arrived // the second sweep has read the panel; its answer waits
+	made := p.AddDatabase(srv.Identifier, "made", "%")
+	_ = clock.sleep(ctx, time.Second)
+	if _, _, err := c.listRecorded(ctx, srv.Identifier, true, true); err != nil {
+		t.Fatal(err)
+	}
+	close(late.release)
+	if err := <-read; err != nil {
+		t.Fatal(err)
+	}
+	dbs, err := c.ListDatabases(ctx, srv.Identifier, true)
+	if err != nil || FindDatabase(dbs, strconv.Itoa(made.InternalID)) == nil {
+		t.Fatalf("read %+v, %v; want the database the later list saw", dbs, err)
+	}
+}
+
+// A sweep that outlasts the deadline of every read waiting for it is not sent again by the
+// next read, which asks for its server alone.
+func TestSweepPastItsReadsDeadlinesIsNotSentAgain(t *testing.T) {
+	p := paneltest.Start(t, paneltest.Options{})
+	srvs := []paneltest.Server{p.AddServer(paneltest.Server{}), p.AddServer(paneltest.Server{})}
+	c, err := New(Config{URL: p.URL(), APIKey: p.AddKey(paneltest.Key{Application: true})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	landed := make(chan struct{}, 2)
+	c.record.sweepRuns.landed = func() { landed <- struct{}{} }
+	p.InjectFault(paneltest.Fault{Route: paneltest.RouteAppListServers, Latency: time.Hour})
+	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+	defer cancel()
+	if _, err := c.ListDatabases(ctx, srvs[0].Identifier, true); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("error = %v, want the read's deadline", err)
+	}
+	<-landed
+	if _, err := c.ListDatabases(t.Context(), srvs[1].Identifier, true); err != nil {
+		t.Fatal(err)
+	}
+	want := map[paneltest.Route]int{paneltest.RouteAppListServers: 2, paneltest.RouteAppListDatabases: 1}
+	if got := p.RequestCounts(); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("requests %v, want %v: the sweep, then a lookup and a list of the server", got, want)
 	}
 }
