@@ -225,10 +225,21 @@ func (r *report) adminTables() string {
 	return b.String()
 }
 
+// rateLimits are the in-memory panel's default windows, in requests a minute per key, by
+// flavor and key kind (the panels' own defaults: panel-api.md).
+var rateLimits = map[string]map[keyKind]int{
+	"pterodactyl": {clientKind: 720, applicationKind: 240},
+	"pelican":     {clientKind: 256, applicationKind: 256},
+}
+
 // adminFindings states what the key-kind tables show, computed from them.
 func (r *report) adminFindings() string {
 	if len(r.admin) == 0 {
 		return ""
+	}
+	limits := rateLimits[r.flavor]
+	atLeast := func(run kindRun, k keyKind) string {
+		return fmt.Sprintf("%.1f min", float64(run.total)/float64(limits[k]))
 	}
 	var b strings.Builder
 	for _, a := range r.admin {
@@ -236,17 +247,20 @@ func (r *report) adminFindings() string {
 		cc, ac := a.create[clientKind], a.create[applicationKind]
 		fmt.Fprintf(&b, "- %d databases on %d servers: the refresh costs %d requests with a client key and %d with an "+
 			"application key (%s fewer), in %s and %s. The create costs %d and %d requests, of which %d and %d are "+
-			"creates (a create refused with 429 counts too), in %s and %s.\n", a.databases, a.servers, cr.total, ar.total,
-			ratio(float64(ar.total), float64(cr.total)), secs(cr.wall), secs(ar.wall), cc.total, ac.total, cc.creates, ac.creates,
-			secs(cc.wall), secs(ac.wall))
+			"creates (a create refused with 429 counts too), in %s and %s; at %d and %d requests a minute, the "+
+			"panel's windows for each key, that many requests take at least %s and %s.\n", a.databases, a.servers,
+			cr.total, ar.total, ratio(float64(ar.total), float64(cr.total)), secs(cr.wall), secs(ar.wall), cc.total, ac.total,
+			cc.creates, ac.creates, secs(cc.wall), secs(ac.wall), limits[clientKind], limits[applicationKind],
+			atLeast(cc, clientKind), atLeast(ac, applicationKind))
 	}
 	b.WriteString("\n")
-	b.WriteString(wrap("Each create is one request whatever the key; what an application key saves is the reads: per "+
-		"provider process, one sweep of ⌈S/100⌉ pages of servers with their databases, against a server read and a "+
-		"list per server. The wall times are close for two reasons: Terraform's own work on this many resources is "+
-		"most of a refresh (compare `plan -refresh=false` in the refresh table), and a create of many databases is "+
-		"paced by the rate window of the API it goes through, 240 requests a minute for the application API against "+
-		"720 for the client API on Pterodactyl (256 each on Pelican).", 100))
+	b.WriteString(wrap("Each create is one request whatever the key. An application key's reads cost one sweep of "+
+		"⌈S/100⌉ pages of servers with their databases per provider process, where a client key reads each server "+
+		"and lists its databases; in the apply, the check just before the first create on a server lists that server "+
+		"when the sweep is more than 5 seconds old, so that a create whose answer is lost can be recognised as its "+
+		"own. A refresh's wall time is mostly Terraform's own work on this many resources (compare `plan "+
+		"-refresh=false` in the refresh table); a create's follows the rate window of the API it goes through, "+
+		"and on Pterodactyl the application API's is a third of the client API's.", 100))
 	b.WriteString("\n")
 	return b.String()
 }
