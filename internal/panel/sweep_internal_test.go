@@ -30,6 +30,20 @@ func (l lateAnswers) RoundTrip(req *http.Request) (*http.Response, error) {
 	return res, err
 }
 
+// appClient is a client of p with an application key, through rt unless it is nil.
+func appClient(t *testing.T, p *paneltest.Panel, rt http.RoundTripper) *Client {
+	t.Helper()
+	cfg := Config{URL: p.URL(), APIKey: p.AddKey(paneltest.Key{Application: true})}
+	if rt != nil {
+		cfg.HTTPClient = &http.Client{Transport: rt}
+	}
+	c, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 // A sweep that read the panel before this client deleted a database, and whose answer came back
 // after the delete, does not bring the database back into what the client knows. Found by the
 // simulation (seed 753230306, with landSwept keeping a page whatever the server's generation):
@@ -39,10 +53,7 @@ func TestSweepFromBeforeAWriteIsNotKept(t *testing.T) {
 	srv, other := p.AddServer(paneltest.Server{}), p.AddServer(paneltest.Server{})
 	gone := p.AddDatabase(srv.Identifier, "gone", "%")
 	late := lateAnswers{match: "databases.password", arrived: make(chan struct{}), release: make(chan struct{})}
-	c, err := New(Config{URL: p.URL(), APIKey: p.AddKey(paneltest.Key{Application: true}), HTTPClient: &http.Client{Transport: late}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := appClient(t, p, late)
 	clock := &fakeClock{now: time.Now()}
 	c.now = clock.Now
 	ctx := t.Context()
@@ -95,10 +106,7 @@ func TestSweepFromBeforeAWriteIsNotKept(t *testing.T) {
 func TestSweepStopsWhenItsReadsLeave(t *testing.T) {
 	p := paneltest.Start(t, paneltest.Options{})
 	srvs := []paneltest.Server{p.AddServer(paneltest.Server{}), p.AddServer(paneltest.Server{})}
-	c, err := New(Config{URL: p.URL(), APIKey: p.AddKey(paneltest.Key{Application: true})})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := appClient(t, p, nil)
 	arrived, gaveUp, landed := make(chan struct{}), make(chan struct{}), make(chan struct{}, 2)
 	p.InjectFault(paneltest.Fault{Route: paneltest.RouteAppListServers, Latency: time.Hour, Arrived: arrived, GaveUp: gaveUp})
 	c.record.sweepRuns.landed = func() { landed <- struct{}{} }
@@ -133,10 +141,7 @@ func TestSweepStopsWhenItsReadsLeave(t *testing.T) {
 func TestCreateAfterAnOldSweepListsTheServer(t *testing.T) {
 	p := paneltest.Start(t, paneltest.Options{CreateRateLimit: -1, DatabaseHosts: 1})
 	srv := p.AddServer(paneltest.Server{})
-	c, err := New(Config{URL: p.URL(), APIKey: p.AddKey(paneltest.Key{Application: true})})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := appClient(t, p, nil)
 	clock := &fakeClock{now: time.Now()}
 	c.now = clock.Now
 	c.sleep = func(context.Context, time.Duration) error { return nil } // the lookups' waits
@@ -165,10 +170,7 @@ func TestSweepDoesNotReplaceALaterList(t *testing.T) {
 	p := paneltest.Start(t, paneltest.Options{CreateRateLimit: -1, DatabaseHosts: 1})
 	srv, other := p.AddServer(paneltest.Server{}), p.AddServer(paneltest.Server{})
 	late := lateAnswers{match: "databases.password", arrived: make(chan struct{}), release: make(chan struct{})}
-	c, err := New(Config{URL: p.URL(), APIKey: p.AddKey(paneltest.Key{Application: true}), HTTPClient: &http.Client{Transport: late}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := appClient(t, p, late)
 	clock := &fakeClock{now: time.Now()}
 	c.now = clock.Now
 	ctx := t.Context()
@@ -209,10 +211,7 @@ func TestSweepDoesNotReplaceALaterList(t *testing.T) {
 func TestSweepPastItsReadsDeadlinesIsNotSentAgain(t *testing.T) {
 	p := paneltest.Start(t, paneltest.Options{})
 	srvs := []paneltest.Server{p.AddServer(paneltest.Server{}), p.AddServer(paneltest.Server{})}
-	c, err := New(Config{URL: p.URL(), APIKey: p.AddKey(paneltest.Key{Application: true})})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := appClient(t, p, nil)
 	landed := make(chan struct{}, 2)
 	c.record.sweepRuns.landed = func() { landed <- struct{}{} }
 	p.InjectFault(paneltest.Fault{Route: paneltest.RouteAppListServers, Latency: time.Hour})
