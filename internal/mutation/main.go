@@ -129,13 +129,16 @@ var mutations = []mutation{
 }
 
 // simulationMutations are found by the simulation (internal/panel/simulate_test.go), which
-// runs its seeds 1 to simulationSeeds for each. Z1 and Z2 are found by nothing else: each
-// needs faults, waits and several lists in flight to meet. Z3 and Z4 revert the fixes for a
-// stranger's database adopted and a client's own delete undone, which unit tests pin too:
-// they show the simulation finds those by itself.
+// runs its seeds 1 to simulationSeeds for each. Z1 is found by nothing else: it needs faults,
+// waits and several lists in flight to meet (19 of the 3,000 seeds find it). Z2 needs two
+// lists of one server in flight around a delete, landing in order: one seed in 3,000 finds
+// it, and on some machines none (goroutines ready at one fake instant run in the scheduler's
+// order), so the unit test that pins that seed's interleaving runs with it. Z3 and Z4 revert
+// the fixes for a stranger's database adopted and a client's own delete undone, which unit
+// tests pin too: they show the simulation finds those by itself.
 var simulationMutations = []mutation{
 	{"Z1 adoption timed from before the create's wait", "internal/panel/client.go", "\tfor {\n\t\tt, err := cl.admit(ctx, c)\n\t\tif err != nil {\n\t\t\treturn res, cl.finish(ctx, c, res, err)\n\t\t}\n\t\tres.attempts++\n\t\tres.sentAt = cl.now()\n", "\tfor {\n\t\tres.sentAt = cl.now()\n\t\tt, err := cl.admit(ctx, c)\n\t\tif err != nil {\n\t\t\treturn res, cl.finish(ctx, c, res, err)\n\t\t}\n\t\tres.attempts++\n", "./internal/panel/", "^TestSimulation$"},
-	{"Z2 write effects dropped while a list needs them", "internal/panel/record.go", "\tr.writes = slices.DeleteFunc(r.writes, func(e writeEffect) bool { return e.gen <= oldest })", "\tr.writes = slices.DeleteFunc(r.writes, func(e writeEffect) bool { return e.gen <= r.gen })", "./internal/panel/", "^TestSimulation$"},
+	{"Z2 write effects dropped while a list needs them", "internal/panel/record.go", "\tr.writes = slices.DeleteFunc(r.writes, func(e writeEffect) bool { return e.gen <= oldest })", "\tr.writes = slices.DeleteFunc(r.writes, func(e writeEffect) bool { return e.gen <= r.gen })", "./internal/panel/", "^(TestSimulation|TestListsInFlightKeepOwnDeleteUntilTheLastLands)$"},
 	{"Z3 a stranger's database adopted", "internal/panel/databases.go", "\tadopt := sent.Sub(seenFree) <= adoptWithin", "\tadopt := true || sent.Sub(seenFree) <= adoptWithin", "./internal/panel/", "^TestSimulation$"},
 	{"Z4 a list from before a write overwrites it", "internal/panel/record.go", "\t\tif e.gen <= l.gen {", "\t\tif true {", "./internal/panel/", "^TestSimulation$"},
 }
