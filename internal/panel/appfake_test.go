@@ -297,9 +297,13 @@ func (f *appFake) serverJSON(s appFakeServer, withDatabases bool) string {
 		}
 		rels = `,"relationships":{"databases":` + dbs + `}`
 	}
+	nest := `"nest":1,` // Pterodactyl's servers have a nest; Pelican's have none
+	if f.flavor == Pelican {
+		nest = ""
+	}
 	return fmt.Sprintf(`{"object":"server","attributes":{"id":%d,"uuid":%q,"identifier":%q,"name":"srv",`+
-		`"status":null,"suspended":false,"feature_limits":{"databases":%s,"allocations":0,"backups":0}%s}}`,
-		s.id, s.uuid, s.identifier, jsonInt(s.limit), rels)
+		`"status":null,"suspended":false,%s"feature_limits":{"databases":%s,"allocations":0,"backups":0}%s}}`,
+		s.id, s.uuid, s.identifier, nest, jsonInt(s.limit), rels)
 }
 
 func jsonInt(n *int) string {

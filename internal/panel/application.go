@@ -76,6 +76,29 @@ type appServerAttributes struct {
 	FeatureLimits struct {
 		Databases *int `json:"databases"`
 	} `json:"feature_limits"`
+	// Nest is on every Pterodactyl server object and on none of Pelican's, which removed
+	// nests before its first release (ServerTransformer::transform in each panel's
+	// app/Transformers/Api/Application): learnShape tells the flavor by it.
+	Nest present `json:"nest"`
+}
+
+// present records that a JSON field was sent, whatever its value.
+type present bool
+
+func (p *present) UnmarshalJSON([]byte) error {
+	*p = true
+	return nil
+}
+
+// learnShape records what a server object of the application API tells of the panel: one
+// without nest is Pelican's. A key's prefix says Pterodactyl for keys made before prefixes
+// existed and for ptla_ keys of a panel that became Pelican; the refused filter spelling
+// (learnFilter) corrects that too, but a sweep sends no filter.
+func (cl *Client) learnShape(ctx context.Context, a *appServerAttributes) {
+	if !bool(a.Nest) && cl.pelican.CompareAndSwap(false, true) {
+		cl.camelFilter.Store(false)
+		cl.log.Debug(ctx, "the panel is Pelican: its server objects have no nest", nil)
+	}
 }
 
 func (a *appServerAttributes) toServer() *Server {
@@ -127,6 +150,7 @@ func (cl *Client) fetchAppServer(ctx context.Context, server string) (*Server, e
 	}
 	for i := range list.Data {
 		a := &list.Data[i].Attributes
+		cl.learnShape(ctx, a)
 		got := a.UUID
 		if filter != filterUUID {
 			got = a.Identifier

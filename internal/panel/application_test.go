@@ -239,6 +239,34 @@ func TestRefusedFilterSpellingCorrectsFlavor(t *testing.T) {
 	)
 }
 
+// A sweep sends no filter to refuse, but its servers tell the flavor: Pelican's have no nest.
+// A ptla_ key on a panel that became Pelican, or a key without a prefix there, then reaches
+// Pelican's own API (database hosts); Pterodactyl's servers leave a ptla_ key Pterodactyl.
+func TestSweptServersTellTheFlavor(t *testing.T) {
+	for _, flavor := range []Flavor{Pelican, Pterodactyl} {
+		t.Run(flavor.String(), func(t *testing.T) {
+			f := newAppFake(t, flavor)
+			f.addDB(1, "app")
+			c, _, _ := f.client(appKeyPtero)
+			if dbs, err := c.ListDatabases(t.Context(), "1a7ce997", false); err != nil || len(dbs) != 1 {
+				t.Fatalf("ListDatabases = %+v, %v", dbs, err)
+			}
+			if c.Flavor() != flavor {
+				t.Fatalf("flavor = %s after a sweep of a %s panel", c.Flavor(), flavor)
+			}
+			_, err := c.ListDatabaseHosts(t.Context())
+			if flavor == Pelican && err != nil || flavor == Pterodactyl && !errors.Is(err, ErrNoHostAPI) {
+				t.Fatalf("ListDatabaseHosts: %v", err)
+			}
+			want := []string{"GET /api/application/servers?include=databases.password,databases.host&page=1&per_page=100"}
+			if flavor == Pelican {
+				want = append(want, "GET /api/application/database-hosts?page=1&per_page=100")
+			}
+			sameLog(t, f.log(), want...)
+		})
+	}
+}
+
 // A key made before prefixes existed is taken for a client key until the client API refuses
 // it as an application key: that call is made again through the application API, and every
 // later one goes there at once.

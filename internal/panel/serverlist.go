@@ -233,6 +233,7 @@ func (cl *Client) listAppServers(ctx context.Context, q ServerQuery) (*ServerLis
 		}
 		for i := range list.Data {
 			a := &list.Data[i].Attributes
+			cl.learnShape(ctx, &a.appServerAttributes)
 			s := ServerInfo{Server: *a.toServer(), Description: a.Description, Node: strconv.Itoa(a.Node), ExternalIDKnown: true}
 			if a.ExternalID != nil {
 				s.ExternalID = *a.ExternalID

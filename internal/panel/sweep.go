@@ -142,6 +142,7 @@ func (cl *Client) runSweep(ctx context.Context) error {
 			return listPagination{}, 0, err
 		}
 		for i := range page.Data {
+			cl.learnShape(ctx, &page.Data[i].Attributes.appServerAttributes)
 			srv, dbs := page.Data[i].Attributes.decode()
 			cl.record.landSwept(srv, gens[serverKey(srv.Identifier)], dbs, at)
 		}
