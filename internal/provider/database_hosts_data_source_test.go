@@ -99,3 +99,34 @@ func TestDatabaseHosts_keyErrors(t *testing.T) {
 		})
 	}
 }
+
+// A ptla_ key kept from before the panel became Pelican: its prefix says Pterodactyl, whose
+// hosts are refused before anything is sent, but the first read of servers shows Pelican's
+// (they have no nest), and the hosts read after it are listed.
+func TestDatabaseHosts_ptlaKeyOnPelican(t *testing.T) {
+	p := startHostPanel(t, paneltest.Pelican)
+	key := p.AddKey(paneltest.Key{Token: "ptla_0123456789abcdefghijklmnopqrstuvwxyzABCDEFG", Application: true})
+	config := p.providerBlock(key) + fmt.Sprintf(`
+data "pterodactyl_server_databases" "s" {
+  server_id = %q
+}
+
+data "pterodactyl_database_hosts" "all" {
+  depends_on = [data.pterodactyl_server_databases.s]
+}
+`, p.server.Identifier)
+	resource.UnitTest(t, resource.TestCase{
+		TerraformVersionChecks:   minTerraform,
+		ProtoV6ProviderFactories: providerFactories,
+		Steps: []resource.TestStep{{
+			Config:            config,
+			ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue(hostsData, tfjsonpath.New("hosts"), knownvalue.ListSizeExact(len(p.DatabaseHosts())))},
+			Check: func(*terraform.State) error {
+				if p.Requests(paneltest.RouteAppListServers) == 0 || p.Requests(paneltest.RouteAppListDatabaseHosts) == 0 {
+					return fmt.Errorf("requests %v: want the servers swept and the hosts listed", p.RequestCounts())
+				}
+				return nil
+			},
+		}},
+	})
+}
