@@ -134,9 +134,9 @@ var mutations = []mutation{
 // simulationMutations are found by the simulation (internal/panel/simulate_test.go), which
 // runs its seeds 1 to simulationSeeds for each. Z1 is found by nothing else: it needs faults,
 // waits and several lists in flight to meet (19 of the 3,000 seeds find it). Z2 needs two
-// lists of one server in flight around a delete, landing in order: one seed in 3,000 finds
+// lists of one server in flight around a delete, landing in order: two seeds in 3,000 find
 // it, and on some machines none (goroutines ready at one fake instant run in the scheduler's
-// order), so the unit test that pins that seed's interleaving runs with it. Z3 and Z4 revert
+// order), so the unit test that pins seed 2321's interleaving runs with it. Z3 and Z4 revert
 // the fixes for a stranger's database adopted and a client's own delete undone, which unit
 // tests pin too: they show the simulation finds those by itself.
 var simulationMutations = []mutation{

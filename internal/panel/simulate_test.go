@@ -46,9 +46,10 @@ import (
 //	I3 every database a create call made is what the call returned, or the call's error is an
 //	   *UnconfirmedCreateError for its name (no orphan).
 //	I4 a client's own delete is never undone in what it knows: no check and no read that
-//	   starts after the delete returned shows the database; and its own create is never
-//	   dropped: every check that starts after the create returned shows it while it is on the
-//	   panel. With an application key (a third of the seeds) the reads and checks are served
+//	   starts after the delete returned shows the database, nor does the client's record of
+//	   the server (its known list, looked at after each of the client's operations); and its
+//	   own create is never dropped: every check that starts after the create returned shows it
+//	   while it is on the panel. With an application key (a third of the seeds) the reads and checks are served
 //	   by sweeps of the server list (sweep.go), made every few seconds: I4 then says that a
 //	   sweep that read the panel before a write never overrides what the write recorded.
 //	I5 no call outlives its deadline by more than the request timeout and a second (the last
@@ -434,6 +435,25 @@ func (w *simWorld) worker(sc *simWorker, n uint64) {
 		}
 		w.mu.Unlock()
 		w.checkPanel()
+		w.checkRecord(sc.simClient, tag)
+	}
+}
+
+// checkRecord checks I4 on the client's record itself, whether or not a later check reads it:
+// no known list holds a database the client deleted.
+func (w *simWorld) checkRecord(sc *simClient, tag string) {
+	for _, server := range w.servers {
+		kl, ok, err := sc.c.record.known(server)
+		if !ok || err != nil {
+			continue
+		}
+		w.mu.Lock()
+		for _, db := range kl.dbs {
+			if w.deleters[db.ID] == sc.name {
+				w.violate("I4 after %s: %s's record knows %s, which it deleted at %s", tag, sc.name, db.ID, w.deleted[db.ID].Sub(w.start))
+			}
+		}
+		w.mu.Unlock()
 	}
 }
 
