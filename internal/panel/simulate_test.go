@@ -440,20 +440,27 @@ func (w *simWorld) worker(sc *simWorker, n uint64) {
 }
 
 // checkRecord checks I4 on the client's record itself, whether or not a later check reads it:
-// no known list holds a database the client deleted.
+// no known list holds a database the client deleted. The deletes are taken before the record
+// is read: one that another worker records meanwhile may have returned after the read.
 func (w *simWorld) checkRecord(sc *simClient, tag string) {
+	w.mu.Lock()
+	deleted := map[string]time.Time{}
+	for id, by := range w.deleters {
+		if by == sc.name {
+			deleted[id] = w.deleted[id]
+		}
+	}
+	w.mu.Unlock()
 	for _, server := range w.servers {
 		kl, ok, err := sc.c.record.known(server)
 		if !ok || err != nil {
 			continue
 		}
-		w.mu.Lock()
 		for _, db := range kl.dbs {
-			if w.deleters[db.ID] == sc.name {
-				w.violate("I4 after %s: %s's record knows %s, which it deleted at %s", tag, sc.name, db.ID, w.deleted[db.ID].Sub(w.start))
+			if at, ok := deleted[db.ID]; ok {
+				w.violate("I4 after %s: %s's record knows %s, which it deleted at %s", tag, sc.name, db.ID, at.Sub(w.start))
 			}
 		}
-		w.mu.Unlock()
 	}
 }
 
