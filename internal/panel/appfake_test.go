@@ -297,9 +297,9 @@ func (f *appFake) serverJSON(s appFakeServer, withDatabases bool) string {
 		}
 		rels = `,"relationships":{"databases":` + dbs + `}`
 	}
-	nest := `"nest":1,` // Pterodactyl's servers have a nest; Pelican's have none
+	nest := `"nest":1,"egg":5,` // Pterodactyl's servers have a nest; Pelican's have none
 	if f.flavor == Pelican {
-		nest = ""
+		nest = `"egg":5,`
 	}
 	return fmt.Sprintf(`{"object":"server","attributes":{"id":%d,"uuid":%q,"identifier":%q,"name":"srv",`+
 		`"status":null,"suspended":false,%s"feature_limits":{"databases":%s,"allocations":0,"backups":0}%s}}`,

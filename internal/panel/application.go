@@ -77,9 +77,10 @@ type appServerAttributes struct {
 		Databases *int `json:"databases"`
 	} `json:"feature_limits"`
 	// Nest is on every Pterodactyl server object and on none of Pelican's, which removed
-	// nests before its first release (ServerTransformer::transform in each panel's
-	// app/Transformers/Api/Application): learnShape tells the flavor by it.
+	// nests before its first release, while both send egg (ServerTransformer::transform in
+	// each panel's app/Transformers/Api/Application): learnShape tells the flavor by them.
 	Nest present `json:"nest"`
+	Egg  present `json:"egg"`
 }
 
 // present records that a JSON field was sent, whatever its value.
@@ -90,13 +91,12 @@ func (p *present) UnmarshalJSON([]byte) error {
 	return nil
 }
 
-// learnShape records what a server object of the application API tells of the panel: one
-// without nest is Pelican's. A key's prefix says Pterodactyl for keys made before prefixes
-// existed and for ptla_ keys of a panel that became Pelican; the refused filter spelling
-// (learnFilter) corrects that too, but a sweep sends no filter.
+// learnShape records what a server object of the application API tells of the panel: a whole
+// one (with its egg) without nest is Pelican's. A key's prefix says Pterodactyl for keys made
+// before prefixes existed and for ptla_ keys of a panel that became Pelican; the refused filter
+// spelling (learnFilter) corrects that too, but a sweep sends no filter.
 func (cl *Client) learnShape(ctx context.Context, a *appServerAttributes) {
-	if !bool(a.Nest) && cl.pelican.CompareAndSwap(false, true) {
-		cl.camelFilter.Store(false)
+	if bool(a.Egg) && !bool(a.Nest) && cl.pelican.CompareAndSwap(false, true) {
 		cl.log.Debug(ctx, "the panel is Pelican: its server objects have no nest", nil)
 	}
 }

@@ -2,6 +2,7 @@ package panel
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -241,7 +242,8 @@ func TestRefusedFilterSpellingCorrectsFlavor(t *testing.T) {
 
 // A sweep sends no filter to refuse, but its servers tell the flavor: Pelican's have no nest.
 // A ptla_ key on a panel that became Pelican, or a key without a prefix there, then reaches
-// Pelican's own API (database hosts); Pterodactyl's servers leave a ptla_ key Pterodactyl.
+// Pelican's own API (database hosts); Pterodactyl's servers leave a ptla_ key Pterodactyl. The
+// server lookups and lists that send filters tell it the same way.
 func TestSweptServersTellTheFlavor(t *testing.T) {
 	for _, flavor := range []Flavor{Pelican, Pterodactyl} {
 		t.Run(flavor.String(), func(t *testing.T) {
@@ -263,7 +265,44 @@ func TestSweptServersTellTheFlavor(t *testing.T) {
 				want = append(want, "GET /api/application/database-hosts?page=1&per_page=100")
 			}
 			sameLog(t, f.log(), want...)
+
+			for name, read := range map[string]func(c *Client) error{
+				"server lookup by UUID": func(c *Client) error { _, err := c.GetServer(t.Context(), f.servers[0].uuid); return err },
+				"server list":           func(c *Client) error { _, err := c.ListServers(t.Context(), ServerQuery{}); return err },
+			} {
+				c, _, _ := f.client(appKeyPtero)
+				unswept(c)
+				if err := read(c); err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				if c.Flavor() != flavor {
+					t.Errorf("flavor = %s after a %s on a %s panel", c.Flavor(), name, flavor)
+				}
+			}
 		})
+	}
+}
+
+// Only a whole server object tells Pelican: one with its egg and no nest.
+func TestServerShapeTellsTheFlavor(t *testing.T) {
+	for obj, want := range map[string]Flavor{
+		`{"id":1,"identifier":"1a7ce997","nest":1,"egg":5}`:    Pterodactyl,
+		`{"id":1,"identifier":"1a7ce997","egg":5}`:             Pelican,
+		`{"id":1,"identifier":"1a7ce997","nest":null,"egg":5}`: Pterodactyl,
+		`{"id":1,"identifier":"1a7ce997"}`:                     Pterodactyl, // a part of a server: it tells nothing
+	} {
+		c, err := New(Config{URL: "http://panel.invalid", APIKey: appKeyPtero})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var a appServerAttributes
+		if err := json.Unmarshal([]byte(obj), &a); err != nil {
+			t.Fatal(err)
+		}
+		c.learnShape(t.Context(), &a)
+		if c.Flavor() != want {
+			t.Errorf("%s: flavor %s, want %s", obj, c.Flavor(), want)
+		}
 	}
 }
 
