@@ -49,9 +49,10 @@ import (
 //	   starts after the delete returned shows the database, nor does the client's record of
 //	   the server (its known list, looked at after each of the client's operations); and its
 //	   own create is never dropped: every check that starts after the create returned shows it
-//	   while it is on the panel. With an application key (a third of the seeds) the reads and checks are served
-//	   by sweeps of the server list (sweep.go), made every few seconds: I4 then says that a
-//	   sweep that read the panel before a write never overrides what the write recorded.
+//	   while it is on the panel. With an application key (a third of the seeds) the reads and
+//	   checks are served by sweeps of the server list (sweep.go), made every few seconds: I4
+//	   then says that a sweep that read the panel before a write never overrides what the
+//	   write recorded.
 //	I5 no call outlives its deadline by more than the request timeout and a second (the last
 //	   lookup of an unanswered create runs past the deadline, bounded by the request timeout).
 //	I6 requests stay within simMaxRequestsPerOp per operation, and no call sends more than
